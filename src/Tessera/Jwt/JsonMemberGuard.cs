@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Tessera.Jwt;
+
+/// <summary>
+/// Walks JSON with a <see cref="Utf8JsonReader"/> and rejects what RFC 7515 §5.2 and RFC 7519 §4 ask a
+/// validator to reject and the reader alone lets through: duplicate member names at any depth (compared
+/// after unescaping, so <c>"a"</c> and <c>"\u0061"</c> collide) and escapes that decode to invalid UTF-16.
+/// </summary>
+/// <remarks>
+/// Allocation-free: the caller passes buffers sized by <see cref="EntryCapacity"/> and
+/// <see cref="NameCapacity"/>. Objects with up to <see cref="LinearLimit"/> members are checked as each name
+/// arrives; larger ones are checked once, by sorting name hashes, when the object closes — so a huge token
+/// costs O(n log n), not O(n²).
+/// </remarks>
+internal ref struct JsonMemberGuard
+{
+    /// <summary>Deepest nesting accepted in a header or payload.</summary>
+    public const int MaxDepth = 32;
+
+    private const int LinearLimit = 32;
+
+    private readonly Span<long> _entries;   // (name start << 32) | name length, into _names
+    private readonly Span<byte> _names;     // unescaped member names of the open objects
+    private readonly Span<int> _scopes;     // for each open object, the index of its first entry
+    private int _entryCount;
+    private int _namesUsed;
+    private int _depth;
+
+    public JsonMemberGuard(Span<long> entries, Span<byte> names, Span<int> scopes)
+    {
+        _entries = entries;
+        _names = names;
+        _scopes = scopes;
+    }
+
+    /// <summary>Entries needed for a document of <paramref name="length"/> bytes: a member takes at least 4 bytes (<c>"":0</c>).</summary>
+    public static int EntryCapacity(int length) => (length / 4) + 1;
+
+    /// <summary>Name bytes needed for a document of <paramref name="length"/> bytes: unescaping never grows text.</summary>
+    public static int NameCapacity(int length) => length;
+
+    /// <summary>Reader options for header and payload: strict RFC 8259 JSON only.</summary>
+    public static JsonReaderOptions ReaderOptions => new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = MaxDepth,
+    };
+
+    /// <summary>Call after the reader returned <see cref="JsonTokenType.StartObject"/>.</summary>
+    public void EnterObject() => _scopes[_depth++] = _entryCount;
+
+    /// <summary>Call at a <see cref="JsonTokenType.PropertyName"/>; false when the name repeats in its object or is invalid.</summary>
+    public bool AddName(ref Utf8JsonReader reader)
+    {
+        if (!TryUnescape(ref reader, _names[_namesUsed..], out int length))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> name = _names.Slice(_namesUsed, length);
+        int scopeStart = _scopes[_depth - 1];
+        if (_entryCount - scopeStart < LinearLimit)
+        {
+            for (int i = scopeStart; i < _entryCount; i++)
+            {
+                if (NameAt(i).SequenceEqual(name))
+                {
+                    return false;
+                }
+            }
+        }
+
+        _entries[_entryCount++] = ((long)_namesUsed << 32) | (uint)length;
+        _namesUsed += length;
+        return true;
+    }
+
+    /// <summary>Call after the reader returned <see cref="JsonTokenType.EndObject"/>; false when a large object held a duplicate.</summary>
+    public bool ExitObject()
+    {
+        int scopeStart = _scopes[--_depth];
+        int count = _entryCount - scopeStart;
+        bool unique = count <= LinearLimit || AllNamesUnique(scopeStart, count);
+        if (count > 0)
+        {
+            _namesUsed = (int)(_entries[scopeStart] >> 32);
+        }
+
+        _entryCount = scopeStart;
+        return unique;
+    }
+
+    /// <summary>
+    /// Reads past the value the reader is positioned on (a scalar, or a whole object or array), checking
+    /// every nested object and escaped string. False when the value is malformed.
+    /// </summary>
+    public bool SkipValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return CheckString(ref reader);
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                break;
+            default:
+                return true;
+        }
+
+        int depth = reader.CurrentDepth;
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            EnterObject();
+        }
+
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    EnterObject();
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (!AddName(ref reader))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case JsonTokenType.String:
+                    if (!CheckString(ref reader))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case JsonTokenType.EndObject:
+                    if (!ExitObject())
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+
+            if (reader.CurrentDepth == depth && reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Checks that an escaped string value unescapes to valid UTF-16 (no lone surrogates).</summary>
+    public readonly bool CheckString(ref Utf8JsonReader reader) =>
+        !reader.ValueIsEscaped || TryUnescape(ref reader, _names[_namesUsed..], out _);
+
+    /// <summary>Unescapes the current string or property name into <paramref name="destination"/>.</summary>
+    public static bool TryUnescape(ref Utf8JsonReader reader, scoped Span<byte> destination, out int length)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            // Compact JWS input is a single contiguous buffer, so ValueSpan is always the whole value.
+            ReadOnlySpan<byte> raw = reader.ValueSpan;
+            if (raw.Length > destination.Length)
+            {
+                length = 0;
+                return false;
+            }
+
+            raw.CopyTo(destination);
+            length = raw.Length;
+            return true;
+        }
+
+        try
+        {
+            length = reader.CopyString(destination);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape such as "\ud800" that is not a valid surrogate pair.
+            length = 0;
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private readonly ReadOnlySpan<byte> NameAt(int index)
+    {
+        long entry = _entries[index];
+        return _names.Slice((int)(entry >> 32), (int)(uint)entry);
+    }
+
+    private readonly bool AllNamesUnique(int scopeStart, int count)
+    {
+        // (hash << 32) | index, sorted, brings equal names next to each other; equal hashes are then
+        // confirmed byte by byte, so a hash collision can never reject a valid object.
+        long[] keyed = ArrayPool<long>.Shared.Rent(count);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                HashCode hash = default;
+                hash.AddBytes(NameAt(scopeStart + i));
+                keyed[i] = ((long)hash.ToHashCode() << 32) | (uint)i;
+            }
+
+            Span<long> sorted = keyed.AsSpan(0, count);
+            sorted.Sort();
+            for (int run = 0; run < count;)
+            {
+                int end = run + 1;
+                while (end < count && (sorted[end] >> 32) == (sorted[run] >> 32))
+                {
+                    end++;
+                }
+
+                for (int a = run; a < end; a++)
+                {
+                    for (int b = a + 1; b < end; b++)
+                    {
+                        if (NameAt(scopeStart + (int)(uint)sorted[a]).SequenceEqual(NameAt(scopeStart + (int)(uint)sorted[b])))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                run = end;
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(keyed);
+        }
+    }
+}
