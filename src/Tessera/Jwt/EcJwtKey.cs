@@ -49,6 +49,8 @@ internal sealed class EcJwtKey : JwtKey
 
     internal ECParameters ExportParameters(bool includePrivate) => _ecdsa.ExportParameters(includePrivate);
 
+    public override JwtKey ToPublicKey() => new EcJwtKey(_ecdsa.ExportParameters(includePrivateParameters: false), Algorithm, KeyId);
+
     public override string ExportPublicKeyPem() => _ecdsa.ExportSubjectPublicKeyInfoPem();
 
     internal override bool Verify(ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature)

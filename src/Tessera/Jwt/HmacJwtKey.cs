@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
 
 namespace Tessera.Jwt;
 
@@ -41,6 +45,9 @@ internal sealed class HmacJwtKey : JwtKey
 
     internal ReadOnlySpan<byte> Secret => _secret;
 
+    public override JwtKey ToPublicKey() =>
+        throw new InvalidOperationException("An HMAC secret has no public part.");
+
     public override string ExportPublicKeyPem() =>
         throw new InvalidOperationException("An HMAC secret has no public form.");
 
@@ -62,7 +69,7 @@ internal sealed class HmacJwtKey : JwtKey
     {
         if (disposing && !_disposed)
         {
-            _disposed = true;
+            Volatile.Write(ref _disposed, true);
             for (int i = 0; i < _pool.Length; i++)
             {
                 Interlocked.Exchange(ref _pool[i], null)?.Dispose();
@@ -82,6 +89,13 @@ internal sealed class HmacJwtKey : JwtKey
         if (!hmac.TryGetHashAndReset(destination, out int written))
         {
             throw new ArgumentException("Destination is too small for the MAC.", nameof(destination));
+        }
+
+        // A Dispose racing with this call zeroes the secret; never hand out a MAC that may have used it.
+        if (Volatile.Read(ref _disposed))
+        {
+            hmac.Dispose();
+            throw new ObjectDisposedException(nameof(HmacJwtKey));
         }
 
         Return(hmac, slot);
@@ -122,33 +136,69 @@ internal sealed class HmacJwtKey : JwtKey
 
     /// <summary>
     /// Refuses public keys offered as HMAC secrets: the classic algorithm-confusion setup
-    /// (CVE-2015-9235 and kin) HMACs tokens with the verifier's public RSA key.
+    /// (CVE-2015-9235 and kin) HMACs tokens with the verifier's public key. Catches PEM anywhere in the text
+    /// (RFC 7468 allows explanatory text before it), any JSON object (a JWK, however it is spelled), DER
+    /// public keys and certificates, and the base64 body of those without its armour. A random secret matches
+    /// none of these.
     /// </summary>
     private static bool LooksLikePublicKey(ReadOnlySpan<byte> secret)
     {
-        ReadOnlySpan<byte> trimmed = secret.TrimStart(" \t\r\n"u8);
-        if (trimmed.StartsWith("-----BEGIN"u8))
+        ReadOnlySpan<byte> text = secret.StartsWith("\uFEFF"u8) ? secret[3..] : secret;
+        text = text.Trim(" \t\r\n"u8);
+        if (text.IndexOf("-----BEGIN"u8) >= 0 || IsJsonObject(text) || IsDerKeyOrCertificate(secret))
         {
             return true;
         }
 
-        if (trimmed.StartsWith("{"u8) && trimmed.IndexOf("\"kty\""u8) >= 0)
+        // The base64 body of a DER key, pasted without its PEM lines.
+        if (text.Length >= 64 && !text.ContainsAnyExcept(s_base64Text))
         {
-            return true;
-        }
-
-        // DER: SubjectPublicKeyInfo or PKCS#1 RSAPublicKey start with a SEQUENCE tag.
-        if (secret.Length > 0 && secret[0] == 0x30)
-        {
-            byte[] der = secret.ToArray();
-            using RSA rsa = RSA.Create();
-            using ECDsa ecdsa = ECDsa.Create();
-            return TryImport(() => rsa.ImportSubjectPublicKeyInfo(der, out _))
-                || TryImport(() => rsa.ImportRSAPublicKey(der, out _))
-                || TryImport(() => ecdsa.ImportSubjectPublicKeyInfo(der, out _));
+            string base64 = Encoding.ASCII.GetString(text).Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal)
+                .Replace('-', '+').Replace('_', '/').TrimEnd('=');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            byte[] decoded = new byte[base64.Length];
+            return Convert.TryFromBase64String(base64, decoded, out int written) && IsDerKeyOrCertificate(decoded.AsSpan(0, written));
         }
 
         return false;
+    }
+
+    private static readonly SearchValues<byte> s_base64Text =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=\r\n"u8);
+
+    private static bool IsJsonObject(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty || text[0] != (byte)'{')
+        {
+            return false;
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text.ToArray());
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsDerKeyOrCertificate(ReadOnlySpan<byte> bytes)
+    {
+        // DER SubjectPublicKeyInfo, PKCS#1 RSAPublicKey and X.509 certificates all start with a SEQUENCE tag.
+        if (bytes.IsEmpty || bytes[0] != 0x30)
+        {
+            return false;
+        }
+
+        byte[] der = bytes.ToArray();
+        using RSA rsa = RSA.Create();
+        using ECDsa ecdsa = ECDsa.Create();
+        return TryImport(() => rsa.ImportSubjectPublicKeyInfo(der, out _))
+            || TryImport(() => rsa.ImportRSAPublicKey(der, out _))
+            || TryImport(() => ecdsa.ImportSubjectPublicKeyInfo(der, out _))
+            || TryImport(() => X509CertificateLoader.LoadCertificate(der).Dispose());
     }
 
     private static bool TryImport(Action import)

@@ -161,7 +161,11 @@ public sealed class JwtClaims
     }
 
     /// <summary>Reads a claim of any shape into <typeparamref name="T"/> with source-generated metadata (trim- and AOT-safe).</summary>
-    /// <returns>False when the claim is absent or does not convert to <typeparamref name="T"/>.</returns>
+    /// <returns>
+    /// False when the claim is absent or does not convert to <typeparamref name="T"/>. A claim whose value is
+    /// JSON <c>null</c> returns true with a default <paramref name="value"/>.
+    /// </returns>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot be deserialized at all (a programming error).</exception>
     public bool TryGet<T>(string name, JsonTypeInfo<T> typeInfo, out T? value)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);

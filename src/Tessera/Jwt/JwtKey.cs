@@ -165,6 +165,13 @@ public abstract partial class JwtKey : IDisposable
         throw new ArgumentException($"{info.Name} keys are secrets, not PEM keys: use {nameof(CreateHmac)}.", nameof(algorithm));
     }
 
+    /// <summary>
+    /// Returns a new key with only the public part of this one (same algorithm and <c>kid</c>), for
+    /// handing to verifiers. The caller owns and disposes the result.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The key is an HMAC secret, which has no public part.</exception>
+    public abstract JwtKey ToPublicKey();
+
     /// <summary>Exports the public key as SPKI PEM (<c>PUBLIC KEY</c>).</summary>
     /// <exception cref="InvalidOperationException">The key is an HMAC secret, which has no public form.</exception>
     public abstract string ExportPublicKeyPem();

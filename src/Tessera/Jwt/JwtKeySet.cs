@@ -158,11 +158,26 @@ public sealed class JwtKeySet : IReadOnlyCollection<JwtKey>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private static bool IsUsableSigningJwk(JsonElement jwk) =>
-        jwk.ValueKind == JsonValueKind.Object
-        && jwk.TryGetProperty("kty", out JsonElement kty)
-        && (kty.ValueEquals("RSA") || kty.ValueEquals("EC") || kty.ValueEquals("oct"))
-        && (!jwk.TryGetProperty("use", out JsonElement use) || use.ValueEquals("sig"));
+    /// <summary>
+    /// RFC 7517 §5: keys of a type this library does not implement, and keys not meant for signatures, are
+    /// skipped. Anything else goes to <see cref="JwtKey.FromJwk(JsonElement, JwtAlgorithm?)"/>, which throws for a
+    /// malformed key — including a <c>kty</c> or <c>use</c> that is not a string.
+    /// </summary>
+    private static bool IsUsableSigningJwk(JsonElement jwk)
+    {
+        if (jwk.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException("Every member of a JWK Set's \"keys\" array must be a JWK object.", nameof(jwk));
+        }
+
+        if (jwk.TryGetProperty("kty", out JsonElement kty) && kty.ValueKind == JsonValueKind.String
+            && !(kty.ValueEquals("RSA") || kty.ValueEquals("EC") || kty.ValueEquals("oct")))
+        {
+            return false;
+        }
+
+        return !(jwk.TryGetProperty("use", out JsonElement use) && use.ValueKind == JsonValueKind.String && !use.ValueEquals("sig"));
+    }
 
     /// <summary>The default applies only to keys without <c>alg</c> whose type fits it; EC keys infer theirs from <c>crv</c>.</summary>
     private static JwtAlgorithm? DefaultFor(JsonElement jwk, JwtAlgorithm? defaultAlgorithm)
@@ -172,8 +187,12 @@ public sealed class JwtKeySet : IReadOnlyCollection<JwtKey>
             return null;
         }
 
+        if (!jwk.TryGetProperty("kty", out JsonElement kty) || kty.ValueKind != JsonValueKind.String)
+        {
+            return null; // FromJwk reports the missing or malformed kty.
+        }
+
         JwtKeyFamily family = JwtAlgorithmInfo.Get(defaultAlgorithm.Value).Family;
-        JsonElement kty = jwk.GetProperty("kty");
         bool fits = kty.ValueEquals("RSA") ? family is JwtKeyFamily.Rsa or JwtKeyFamily.RsaPss
             : kty.ValueEquals("oct") && family == JwtKeyFamily.Hmac;
         return fits ? defaultAlgorithm : null;

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Tessera.Jwt;
 
 /// <summary>
@@ -83,9 +85,9 @@ public sealed class JwtValidationOptions
             problems.Add("Accepted issuers and audiences must not be empty strings.");
         }
 
-        if (ValidTypes.Any(string.IsNullOrWhiteSpace))
+        if (ValidTypes.Any(t => t is null || NormalizeType(t) is not { Length: > 0 and <= 64 } type || !Ascii.IsValid(type)))
         {
-            problems.Add($"{nameof(ValidTypes)} must not contain empty values.");
+            problems.Add($"{nameof(ValidTypes)} entries must be ASCII media types of 1 to 64 characters (after an optional \"application/\").");
         }
 
         if (RequiredClaims.Any(string.IsNullOrEmpty))
@@ -109,6 +111,13 @@ public sealed class JwtValidationOptions
         }
 
         return problems;
+    }
+
+    /// <summary>A <c>typ</c> value without surrounding spaces or its optional <c>application/</c> prefix (RFC 7515 §4.1.9).</summary>
+    internal static string NormalizeType(string type)
+    {
+        type = type.Trim();
+        return type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) ? type["application/".Length..] : type;
     }
 
     internal List<string> AllIssuers() => Union(ValidIssuer, ValidIssuers);

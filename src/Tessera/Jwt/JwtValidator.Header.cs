@@ -6,17 +6,21 @@ namespace Tessera.Jwt;
 /// <content>The JOSE header: algorithm, key id, type and the members that must be refused.</content>
 public sealed partial class JwtValidator
 {
+    private const int MaxTypeBytes = 64;
+
     /// <summary>
-    /// Reads the header. Structural problems win over semantic ones: a header that is not strict JSON is
-    /// <see cref="JwtError.Malformed"/> whatever else it says.
+    /// Reads the header. The verdict does not depend on member order: structure first (a header that is not
+    /// strict JSON is <see cref="JwtError.Malformed"/> whatever else it says), then <c>alg</c>
+    /// (<see cref="JwtError.AlgorithmNotAllowed"/>), then refused features (<see cref="JwtError.UnsupportedHeader"/>),
+    /// then <c>typ</c> (<see cref="JwtError.TypeInvalid"/>).
+    /// <c>keyIdLength</c> is -1 without <c>kid</c>, and greater than <c>keyId.Length</c> when the kid is too long to match any key.
     /// </summary>
     private JwtError ReadHeader(
         ReadOnlySpan<byte> json, ref JsonMemberGuard guard, Span<byte> keyId, out JwtAlgorithmInfo? algorithm, out int keyIdLength)
     {
         algorithm = null;
         keyIdLength = -1;
-        JwtError semantic = JwtError.None;
-        bool typeSeen = false;
+        bool unsupported = false, typeSeen = false, typeAccepted = false;
         var reader = new Utf8JsonReader(json, JsonMemberGuard.ReaderOptions);
         try
         {
@@ -35,15 +39,17 @@ public sealed partial class JwtValidator
 
                 HeaderMember member = IdentifyHeaderMember(ref reader);
                 reader.Read();
+
+                // Every string is checked (escapes decode to valid UTF-16) before anything compares it.
+                if (!guard.SkipValue(ref reader))
+                {
+                    return JwtError.Malformed;
+                }
+
                 switch (member)
                 {
                     case HeaderMember.Algorithm:
                         algorithm = ReadAlgorithm(ref reader);
-                        if (algorithm is null)
-                        {
-                            Note(ref semantic, JwtError.AlgorithmNotAllowed);
-                        }
-
                         break;
 
                     case HeaderMember.KeyId:
@@ -52,11 +58,10 @@ public sealed partial class JwtValidator
                             return JwtError.Malformed;
                         }
 
-                        // A kid longer than any configured one simply matches nothing.
+                        // A kid longer than any key id can be simply matches no key.
                         if (!JsonMemberGuard.TryUnescape(ref reader, keyId, out keyIdLength))
                         {
-                            keyIdLength = JwtKeySet.MaxKeyIdBytes + 1;
-                            Note(ref semantic, JwtError.KeyNotFound);
+                            keyIdLength = keyId.Length + 1;
                         }
 
                         break;
@@ -68,16 +73,12 @@ public sealed partial class JwtValidator
                         }
 
                         typeSeen = true;
-                        if (_types.Length > 0 && !IsAcceptedType(ref reader))
-                        {
-                            Note(ref semantic, JwtError.TypeInvalid);
-                        }
-
+                        typeAccepted = _types.Length > 0 && IsAcceptedType(ref reader);
                         break;
 
                     case HeaderMember.Critical:
                         // RFC 7515 §4.1.11: a recipient must reject extensions it does not understand; we understand none.
-                        Note(ref semantic, JwtError.UnsupportedHeader);
+                        unsupported = true;
                         break;
 
                     case HeaderMember.Base64:
@@ -87,16 +88,12 @@ public sealed partial class JwtValidator
                             return JwtError.Malformed;
                         }
 
-                        if (reader.TokenType == JsonTokenType.False)
-                        {
-                            Note(ref semantic, JwtError.UnsupportedHeader);
-                        }
-
+                        unsupported |= reader.TokenType == JsonTokenType.False;
                         break;
 
                     case HeaderMember.Refused:
                         // zip (compression) and enc belong to JWE; a JWS carrying them is a confused or hostile token.
-                        Note(ref semantic, JwtError.UnsupportedHeader);
+                        unsupported = true;
                         break;
 
                     case HeaderMember.ContentType:
@@ -106,19 +103,11 @@ public sealed partial class JwtValidator
                         }
 
                         // RFC 7519 §5.2: cty "JWT" marks a nested token, which this validator does not unwrap.
-                        if (IsNestedJwt(ref reader))
-                        {
-                            Note(ref semantic, JwtError.UnsupportedHeader);
-                        }
-
+                        unsupported |= IsMediaType(ref reader, "JWT"u8);
                         break;
                 }
 
-                // Other members (jwk, jku, x5u, x5c, x5t, private ones) are ignored, but still checked for shape.
-                if (!guard.SkipValue(ref reader))
-                {
-                    return JwtError.Malformed;
-                }
+                // Other members (jwk, jku, x5u, x5c, x5t, private ones) are ignored once their shape is checked.
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || !guard.ExitObject() || reader.Read())
@@ -131,25 +120,17 @@ public sealed partial class JwtValidator
             return JwtError.Malformed;
         }
 
-        if (semantic == JwtError.None && algorithm is null)
+        if (algorithm is null)
         {
-            semantic = JwtError.AlgorithmNotAllowed;
+            return JwtError.AlgorithmNotAllowed;
         }
 
-        if (semantic == JwtError.None && _types.Length > 0 && !typeSeen)
+        if (unsupported)
         {
-            semantic = JwtError.TypeInvalid;
+            return JwtError.UnsupportedHeader;
         }
 
-        return semantic;
-    }
-
-    private static void Note(ref JwtError first, JwtError error)
-    {
-        if (first == JwtError.None)
-        {
-            first = error;
-        }
+        return _types.Length > 0 && !(typeSeen && typeAccepted) ? JwtError.TypeInvalid : JwtError.None;
     }
 
     private static HeaderMember IdentifyHeaderMember(ref Utf8JsonReader reader)
@@ -197,30 +178,11 @@ public sealed partial class JwtValidator
             : null;
     }
 
-    private static bool IsNestedJwt(ref Utf8JsonReader reader)
-    {
-        Span<byte> buffer = stackalloc byte[16];
-        return JsonMemberGuard.TryUnescape(ref reader, buffer, out int length) && Ascii.EqualsIgnoreCase(buffer[..length], "JWT"u8);
-    }
-
-    /// <summary>RFC 7515 §4.1.9: compare ASCII case-insensitively, with "application/" optional.</summary>
     private bool IsAcceptedType(ref Utf8JsonReader reader)
     {
-        Span<byte> buffer = stackalloc byte[64];
-        if (!JsonMemberGuard.TryUnescape(ref reader, buffer, out int length))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> type = buffer[..length];
-        if (type.Length > 12 && Ascii.EqualsIgnoreCase(type[..12], "application/"u8))
-        {
-            type = type[12..];
-        }
-
         foreach (byte[] accepted in _types)
         {
-            if (Ascii.EqualsIgnoreCase(type, accepted))
+            if (IsMediaType(ref reader, accepted))
             {
                 return true;
             }
@@ -228,6 +190,24 @@ public sealed partial class JwtValidator
 
         return false;
     }
+
+    /// <summary>
+    /// Compares a <c>typ</c> or <c>cty</c> value as RFC 7515 §4.1.9–10 say: ASCII case-insensitively, with the
+    /// <c>application/</c> prefix optional.
+    /// </summary>
+    private static bool IsMediaType(ref Utf8JsonReader reader, ReadOnlySpan<byte> expected)
+    {
+        Span<byte> buffer = stackalloc byte[MaxTypeBytes + 12];
+        if (!JsonMemberGuard.TryUnescape(ref reader, buffer, out int length))
+        {
+            return false;
+        }
+
+        return Ascii.EqualsIgnoreCase(WithoutApplicationPrefix(buffer[..length]), expected);
+    }
+
+    private static ReadOnlySpan<byte> WithoutApplicationPrefix(ReadOnlySpan<byte> type) =>
+        type.Length > 12 && Ascii.EqualsIgnoreCase(type[..12], "application/"u8) ? type[12..] : type;
 
     private enum HeaderMember
     {

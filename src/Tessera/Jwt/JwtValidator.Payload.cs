@@ -34,6 +34,15 @@ public sealed partial class JwtValidator
                 requiredSeen |= MatchRequired(ref reader);
                 ClaimMember member = IdentifyClaim(ref reader);
                 reader.Read();
+
+                // Check the value's shape (and that every escape decodes) before anything compares it. The walk
+                // moves past arrays, so aud is read from a copy of the reader taken at its start.
+                Utf8JsonReader valueStart = member == ClaimMember.Audience ? reader : default;
+                if (!guard.SkipValue(ref reader))
+                {
+                    return JwtError.Malformed;
+                }
+
                 switch (member)
                 {
                     case ClaimMember.ExpirationTime:
@@ -53,16 +62,11 @@ public sealed partial class JwtValidator
                         issuerAccepted = reader.TokenType == JsonTokenType.String && MatchesAny(ref reader, _issuers);
                         break;
                     case ClaimMember.Audience:
-                        invalidClaim |= !ReadAudience(ref reader, out audienceAccepted);
+                        invalidClaim |= !ReadAudience(ref valueStart, out audienceAccepted);
                         break;
                     case ClaimMember.String:
                         invalidClaim |= reader.TokenType != JsonTokenType.String;
                         break;
-                }
-
-                if (!guard.SkipValue(ref reader))
-                {
-                    return JwtError.Malformed;
                 }
             }
 
@@ -215,16 +219,14 @@ public sealed partial class JwtValidator
             return false;
         }
 
-        // Read the elements on a copy so the caller's reader still stands on StartArray for its shape check.
-        Utf8JsonReader elements = reader;
-        while (elements.Read() && elements.TokenType != JsonTokenType.EndArray)
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (elements.TokenType != JsonTokenType.String)
+            if (reader.TokenType != JsonTokenType.String)
             {
                 return false;
             }
 
-            accepted |= MatchesAny(ref elements, _audiences);
+            accepted |= MatchesAny(ref reader, _audiences);
         }
 
         return true;

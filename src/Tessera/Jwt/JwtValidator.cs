@@ -62,7 +62,7 @@ public sealed partial class JwtValidator
         _validateAudience = options.ValidateAudience;
         _issuers = [.. options.AllIssuers().Select(Encoding.UTF8.GetBytes)];
         _audiences = [.. options.AllAudiences().Select(Encoding.UTF8.GetBytes)];
-        _types = [.. options.ValidTypes.Select(t => Encoding.UTF8.GetBytes(WithoutApplicationPrefix(t.Trim())))];
+        _types = [.. options.ValidTypes.Select(t => Encoding.ASCII.GetBytes(JwtValidationOptions.NormalizeType(t)))];
         _requiredClaims = [.. options.RequiredClaims.Distinct(StringComparer.Ordinal).Select(Encoding.UTF8.GetBytes)];
         _requireExpiration = options.RequireExpirationTime;
         _skewMilliseconds = (long)options.ClockSkew.TotalMilliseconds;
@@ -79,7 +79,7 @@ public sealed partial class JwtValidator
         set => Volatile.Write(ref _keys, value ?? throw new ArgumentNullException(nameof(value)));
     }
 
-    /// <summary>Validates a compact JWS token. Never throws for any input.</summary>
+    /// <summary>Validates a compact JWS token. Never throws for any token text; a key disposed while still in <see cref="Keys"/> throws <see cref="ObjectDisposedException"/>.</summary>
     /// <param name="token">The token text, e.g. from an <c>Authorization: Bearer</c> header.</param>
     /// <returns>Valid with the claims, or the first check that failed.</returns>
     [SkipLocalsInit]
@@ -157,6 +157,11 @@ public sealed partial class JwtValidator
                 return JwtValidationResult.Fail(JwtError.Malformed);
             }
 
+            if (keyIdLength > keyId.Length)
+            {
+                return JwtValidationResult.Fail(JwtError.KeyNotFound); // longer than any configured key id
+            }
+
             error = VerifySignature(algorithm!, keyIdLength < 0 ? default : keyId[..keyIdLength], keyIdLength >= 0, signingInput, signature, out JwtKey? key);
             if (error != JwtError.None)
             {
@@ -221,7 +226,4 @@ public sealed partial class JwtValidator
         key = null;
         return candidates.IsEmpty ? JwtError.KeyNotFound : JwtError.SignatureInvalid;
     }
-
-    private static string WithoutApplicationPrefix(string type) =>
-        type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) ? type["application/".Length..] : type;
 }

@@ -49,6 +49,8 @@ internal sealed class RsaJwtKey : JwtKey
 
     internal RSAParameters ExportParameters(bool includePrivate) => _rsa.ExportParameters(includePrivate);
 
+    public override JwtKey ToPublicKey() => new RsaJwtKey(_rsa.ExportParameters(includePrivateParameters: false), Algorithm, KeyId);
+
     public override string ExportPublicKeyPem() => _rsa.ExportSubjectPublicKeyInfoPem();
 
     internal override bool Verify(ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature)

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Tessera.Jwt;
+using TesseraValidator = Tessera.Jwt.JwtValidator;
+
+namespace Tessera.Benchmarks;
+
+/// <summary>
+/// Validating one ES256 (P-256) token, signed once by Tessera, with each library; raw
+/// <see cref="ECDsa.VerifyData(byte[], byte[], HashAlgorithmName, DSASignatureFormat)"/> in the JOSE (IEEE P1363)
+/// signature format is the crypto floor.
+/// </summary>
+/// <remarks>
+/// Validators hold a public-only key. The checks made by each are those listed on
+/// <see cref="Hs256ValidateBenchmarks"/> (jose-jwt's claims are checked by hand after it).
+/// </remarks>
+public class Es256ValidateBenchmarks
+{
+    private ECDsa _privateEcdsa = null!;
+    private ECDsa _publicEcdsa = null!;
+    private string _token = "";
+    private JsonWebTokenHandler _microsoft = null!;
+    private TokenValidationParameters _microsoftParameters = null!;
+    private TesseraValidator _tessera = null!;
+    private byte[] _signingInput = [];
+    private byte[] _signature = [];
+
+    /// <summary>Creates the key, signs the shared token, and proves every validator accepts it and rejects bad ones.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _privateEcdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        _publicEcdsa = BenchToken.PublicOnly(_privateEcdsa);
+        JwtKey signingKey = JwtKey.CreateECDsa(_privateEcdsa, JwtAlgorithm.ES256);
+        JwtKey verificationKey = JwtKey.CreateECDsa(_publicEcdsa, JwtAlgorithm.ES256);
+        var signer = new JwtSigner(signingKey, JwtTypes.Jwt);
+        (DateTimeOffset iat, DateTimeOffset nbf, DateTimeOffset exp) = BenchToken.Times();
+        _token = signer.Sign(BenchToken.Claims(iat, nbf, exp));
+        string expired = signer.Sign(BenchToken.Claims(iat.AddYears(-1), nbf.AddYears(-1), iat.AddHours(-1)));
+        string wrongAudience = signer.Sign(BenchToken.Claims(iat, nbf, exp, audience: "billing-api"));
+
+        _microsoft = new JsonWebTokenHandler();
+        _microsoftParameters = BenchToken.MicrosoftParameters(
+            new ECDsaSecurityKey(_publicEcdsa) { KeyId = verificationKey.KeyId }, SecurityAlgorithms.EcdsaSha256);
+        _tessera = BenchToken.TesseraValidator(verificationKey);
+        (_signingInput, _signature) = BenchToken.Split(_token);
+
+        BenchToken.RequireAgreement(
+            new Dictionary<string, Func<string, bool>>
+            {
+                ["Microsoft"] = t => BenchToken.Accepted(_microsoft.ValidateTokenAsync(t, _microsoftParameters).GetAwaiter().GetResult()),
+                ["jose-jwt"] = JoseValidate,
+                ["Tessera"] = t => BenchToken.Accepted(_tessera.Validate(t)),
+            },
+            _token,
+            expired,
+            wrongAudience);
+        BenchToken.RequireRaw("ECDsa.VerifyData", Raw_ECDsa_VerifyData());
+    }
+
+    /// <summary>Releases the keys.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _privateEcdsa.Dispose();
+        _publicEcdsa.Dispose();
+    }
+
+    /// <summary>Microsoft.IdentityModel.JsonWebTokens: JsonWebTokenHandler.ValidateTokenAsync.</summary>
+    [Benchmark(Baseline = true)]
+    public Task<TokenValidationResult> Microsoft() => _microsoft.ValidateTokenAsync(_token, _microsoftParameters);
+
+    /// <summary>Tessera: JwtValidator.Validate.</summary>
+    [Benchmark]
+    public JwtValidationResult Tessera() => _tessera.Validate(_token);
+
+    /// <summary>jose-jwt: JWT.Decode (signature), then the claim checks by hand.</summary>
+    [Benchmark]
+    public bool JoseJwt() => JoseValidate(_token);
+
+    /// <summary>The floor: ECDsa.VerifyData (SHA-256, IEEE P1363 r||s) over the precomputed signing input and signature.</summary>
+    [Benchmark]
+    public bool Raw_ECDsa_VerifyData() =>
+        _publicEcdsa.VerifyData(_signingInput, _signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+
+    private bool JoseValidate(string token)
+    {
+        string payload = Jose.JWT.Decode(token, _publicEcdsa, Jose.JwsAlgorithm.ES256);
+        using var document = JsonDocument.Parse(payload);
+        return BenchToken.ClaimsAcceptable(document.RootElement);
+    }
+}
