@@ -34,10 +34,20 @@ public sealed partial class JwtValidator
                 requiredSeen |= MatchRequired(ref reader);
                 ClaimMember member = IdentifyClaim(ref reader);
                 reader.Read();
+                if (member == ClaimMember.Audience)
+                {
+                    // The shape walk below moves past arrays, so aud is read from a copy taken at its start.
+                    Utf8JsonReader audience = reader;
+                    if (!guard.SkipValue(ref reader))
+                    {
+                        return JwtError.Malformed;
+                    }
 
-                // Check the value's shape (and that every escape decodes) before anything compares it. The walk
-                // moves past arrays, so aud is read from a copy of the reader taken at its start.
-                Utf8JsonReader valueStart = member == ClaimMember.Audience ? reader : default;
+                    invalidClaim |= !ReadAudience(ref audience, out audienceAccepted);
+                    continue;
+                }
+
+                // Check the value's shape (and that every escape decodes) before anything compares it.
                 if (!guard.SkipValue(ref reader))
                 {
                     return JwtError.Malformed;
@@ -60,9 +70,6 @@ public sealed partial class JwtValidator
                     case ClaimMember.Issuer:
                         invalidClaim |= reader.TokenType != JsonTokenType.String;
                         issuerAccepted = reader.TokenType == JsonTokenType.String && MatchesAny(ref reader, _issuers);
-                        break;
-                    case ClaimMember.Audience:
-                        invalidClaim |= !ReadAudience(ref valueStart, out audienceAccepted);
                         break;
                     case ClaimMember.String:
                         invalidClaim |= reader.TokenType != JsonTokenType.String;
@@ -145,38 +152,30 @@ public sealed partial class JwtValidator
 
     private static ClaimMember IdentifyClaim(ref Utf8JsonReader reader)
     {
-        // Every registered name is three ASCII bytes; a quick length test spares most private claims the compares.
-        if (!reader.ValueIsEscaped && reader.ValueSpan.Length != 3)
+        // Every registered name is three ASCII letters: compare unescaped names as one packed integer.
+        if (!reader.ValueIsEscaped)
         {
-            return ClaimMember.Other;
+            ReadOnlySpan<byte> name = reader.ValueSpan;
+            return name.Length != 3 ? ClaimMember.Other : (name[0] | (name[1] << 8) | (name[2] << 16)) switch
+            {
+                'e' | ('x' << 8) | ('p' << 16) => ClaimMember.ExpirationTime,
+                'n' | ('b' << 8) | ('f' << 16) => ClaimMember.NotBefore,
+                'i' | ('a' << 8) | ('t' << 16) => ClaimMember.IssuedAt,
+                'i' | ('s' << 8) | ('s' << 16) => ClaimMember.Issuer,
+                'a' | ('u' << 8) | ('d' << 16) => ClaimMember.Audience,
+                's' | ('u' << 8) | ('b' << 16) or 'j' | ('t' << 8) | ('i' << 16) => ClaimMember.String,
+                _ => ClaimMember.Other,
+            };
         }
 
-        if (reader.ValueTextEquals("exp"u8))
-        {
-            return ClaimMember.ExpirationTime;
-        }
-
-        if (reader.ValueTextEquals("nbf"u8))
-        {
-            return ClaimMember.NotBefore;
-        }
-
-        if (reader.ValueTextEquals("iat"u8))
-        {
-            return ClaimMember.IssuedAt;
-        }
-
-        if (reader.ValueTextEquals("iss"u8))
-        {
-            return ClaimMember.Issuer;
-        }
-
-        if (reader.ValueTextEquals("aud"u8))
-        {
-            return ClaimMember.Audience;
-        }
-
-        return reader.ValueTextEquals("sub"u8) || reader.ValueTextEquals("jti"u8) ? ClaimMember.String : ClaimMember.Other;
+        // Escaped names are rare; compare them after unescaping.
+        return reader.ValueTextEquals("exp"u8) ? ClaimMember.ExpirationTime
+            : reader.ValueTextEquals("nbf"u8) ? ClaimMember.NotBefore
+            : reader.ValueTextEquals("iat"u8) ? ClaimMember.IssuedAt
+            : reader.ValueTextEquals("iss"u8) ? ClaimMember.Issuer
+            : reader.ValueTextEquals("aud"u8) ? ClaimMember.Audience
+            : reader.ValueTextEquals("sub"u8) || reader.ValueTextEquals("jti"u8) ? ClaimMember.String
+            : ClaimMember.Other;
     }
 
     /// <summary>

@@ -145,11 +145,28 @@ public sealed partial class JwtValidator
             }
 
             var guard = new JsonMemberGuard(entryBuffer, names, scopes);
-            Span<byte> keyId = stackalloc byte[JwtKeySet.MaxKeyIdBytes];
-            JwtError error = ReadHeader(header, ref guard, keyId, out JwtAlgorithmInfo? algorithm, out int keyIdLength);
-            if (error != JwtError.None)
+            JwtKeySet keys = Keys;
+            VerifiedHeader? known = FindVerifiedHeader(headerText, keys);
+            JwtAlgorithmInfo? algorithm = known?.Algorithm;
+            JwtKey? key = known?.Key;
+            if (known is null)
             {
-                return JwtValidationResult.Fail(error);
+                if (Base64UrlStrict.DecodeCanonical(headerText, header) != headerLength || !Utf8.IsValid(header))
+                {
+                    return JwtValidationResult.Fail(JwtError.Malformed);
+                }
+
+                Span<byte> keyId = stackalloc byte[JwtKeySet.MaxKeyIdBytes];
+                JwtError headerError = ReadHeader(header, ref guard, keyId, out algorithm, out int keyIdLength);
+                if (headerError == JwtError.None)
+                {
+                    headerError = ResolveKey(keys, algorithm!, keyId, keyIdLength, out key);
+                }
+
+                if (headerError != JwtError.None)
+                {
+                    return JwtValidationResult.Fail(headerError);
+                }
             }
 
             if (Base64UrlStrict.DecodeCanonical(signatureText, signature) != signatureLength)
@@ -157,15 +174,16 @@ public sealed partial class JwtValidator
                 return JwtValidationResult.Fail(JwtError.Malformed);
             }
 
-            if (keyIdLength > keyId.Length)
-            {
-                return JwtValidationResult.Fail(JwtError.KeyNotFound); // longer than any configured key id
-            }
-
-            error = VerifySignature(algorithm!, keyIdLength < 0 ? default : keyId[..keyIdLength], keyIdLength >= 0, signingInput, signature, out JwtKey? key);
+            JwtKey? namedKey = key;
+            JwtError error = VerifySignature(keys, algorithm!, signingInput, signature, ref key);
             if (error != JwtError.None)
             {
                 return JwtValidationResult.Fail(error);
+            }
+
+            if (known is null)
+            {
+                RememberVerifiedHeader(new VerifiedHeader(headerText.ToString(), keys, algorithm!, namedKey));
             }
 
             if (Base64UrlStrict.DecodeCanonical(payloadText, payload) != payloadLength || !Utf8.IsValid(payload))
@@ -193,23 +211,30 @@ public sealed partial class JwtValidator
         }
     }
 
-    private JwtError VerifySignature(
-        JwtAlgorithmInfo algorithm, ReadOnlySpan<byte> keyId, bool hasKeyId, ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature, out JwtKey? key)
+    /// <summary>Selects the key a <c>kid</c> names. Without a <c>kid</c>, <paramref name="key"/> stays null and <see cref="VerifySignature"/> tries each key of the algorithm.</summary>
+    private static JwtError ResolveKey(JwtKeySet keys, JwtAlgorithmInfo algorithm, ReadOnlySpan<byte> keyId, int keyIdLength, out JwtKey? key)
     {
-        JwtKeySet keys = Keys;
-        if (hasKeyId)
+        key = null;
+        if (keyIdLength < 0)
         {
-            if (!keys.TryGetKey(keyId, out key))
-            {
-                return JwtError.KeyNotFound;
-            }
+            return JwtError.None;
+        }
 
-            // The key decides the algorithm; the header may only agree with it.
-            if (key.Algorithm != algorithm.Algorithm)
-            {
-                return JwtError.AlgorithmNotAllowed;
-            }
+        if (keyIdLength > keyId.Length || !keys.TryGetKey(keyId[..keyIdLength], out key))
+        {
+            return JwtError.KeyNotFound;
+        }
 
+        // The key decides the algorithm; the header may only agree with it.
+        return key.Algorithm == algorithm.Algorithm ? JwtError.None : JwtError.AlgorithmNotAllowed;
+    }
+
+    /// <summary>Verifies with <paramref name="key"/> when the header named one, else with each key bound to the algorithm.</summary>
+    private static JwtError VerifySignature(
+        JwtKeySet keys, JwtAlgorithmInfo algorithm, ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature, ref JwtKey? key)
+    {
+        if (key is not null)
+        {
             return key.Verify(signingInput, signature) ? JwtError.None : JwtError.SignatureInvalid;
         }
 
@@ -223,7 +248,6 @@ public sealed partial class JwtValidator
             }
         }
 
-        key = null;
         return candidates.IsEmpty ? JwtError.KeyNotFound : JwtError.SignatureInvalid;
     }
 }
