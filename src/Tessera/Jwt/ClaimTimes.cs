@@ -8,6 +8,9 @@ internal readonly record struct ClaimTimes(long ExpiresAt, long NotBefore, long 
 {
     public const long Absent = long.MinValue;
 
+    /// <summary>Marks a time claim that is present but not a valid NumericDate (only while reading).</summary>
+    public const long Invalid = long.MinValue + 1;
+
     public static ClaimTimes None => new(Absent, Absent, Absent);
 
     public static DateTimeOffset? ToDateTimeOffset(long milliseconds) =>

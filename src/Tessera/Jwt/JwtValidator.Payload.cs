@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.Buffers.Text;
+using System.Globalization;
 
 namespace Tessera.Jwt;
 
@@ -6,8 +7,9 @@ namespace Tessera.Jwt;
 public sealed partial class JwtValidator
 {
     /// <summary>
-    /// Reads the claims set in one pass. Structural problems return <see cref="JwtError.Malformed"/> at once;
-    /// claim problems are collected and judged by <see cref="CheckClaims"/> in a fixed order.
+    /// Reads the claims set in one pass with <see cref="StrictJsonScanner"/>. Structural problems return
+    /// <see cref="JwtError.Malformed"/> at once; claim problems are collected and judged by
+    /// <see cref="CheckClaims"/> in a fixed order.
     /// </summary>
     private JwtError ReadPayload(ReadOnlySpan<byte> json, ref JsonMemberGuard guard, out ClaimTimes times)
     {
@@ -15,78 +17,72 @@ public sealed partial class JwtValidator
         bool issuerAccepted = false, audienceAccepted = false, invalidClaim = false;
         ulong requiredSeen = 0;
         times = ClaimTimes.None;
-        var reader = new Utf8JsonReader(json, JsonMemberGuard.ReaderOptions);
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return JwtError.Malformed;
-            }
-
-            guard.EnterObject();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (!guard.AddName(ref reader))
-                {
-                    return JwtError.Malformed;
-                }
-
-                requiredSeen |= MatchRequired(ref reader);
-                ClaimMember member = IdentifyClaim(ref reader);
-                reader.Read();
-                if (member == ClaimMember.Audience)
-                {
-                    // The shape walk below moves past arrays, so aud is read from a copy taken at its start.
-                    Utf8JsonReader audience = reader;
-                    if (!guard.SkipValue(ref reader))
-                    {
-                        return JwtError.Malformed;
-                    }
-
-                    invalidClaim |= !ReadAudience(ref audience, out audienceAccepted);
-                    continue;
-                }
-
-                // Check the value's shape (and that every escape decodes) before anything compares it.
-                if (!guard.SkipValue(ref reader))
-                {
-                    return JwtError.Malformed;
-                }
-
-                switch (member)
-                {
-                    case ClaimMember.ExpirationTime:
-                        expires = ReadNumericDate(ref reader, roundUp: false);
-                        invalidClaim |= expires == ClaimTimes.Absent;
-                        break;
-                    case ClaimMember.NotBefore:
-                        notBefore = ReadNumericDate(ref reader, roundUp: true);
-                        invalidClaim |= notBefore == ClaimTimes.Absent;
-                        break;
-                    case ClaimMember.IssuedAt:
-                        issuedAt = ReadNumericDate(ref reader, roundUp: true);
-                        invalidClaim |= issuedAt == ClaimTimes.Absent;
-                        break;
-                    case ClaimMember.Issuer:
-                        invalidClaim |= reader.TokenType != JsonTokenType.String;
-                        issuerAccepted = reader.TokenType == JsonTokenType.String && MatchesAny(ref reader, _issuers);
-                        break;
-                    case ClaimMember.String:
-                        invalidClaim |= reader.TokenType != JsonTokenType.String;
-                        break;
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || !guard.ExitObject() || reader.Read())
-            {
-                return JwtError.Malformed;
-            }
-        }
-        catch (JsonException)
+        var scanner = new StrictJsonScanner(json);
+        if (!scanner.TryConsume((byte)'{'))
         {
             return JwtError.Malformed;
         }
 
+        guard.EnterObject();
+        if (!scanner.TryConsume((byte)'}'))
+        {
+            do
+            {
+                if (!scanner.TryReadName(ref guard, out _))
+                {
+                    return JwtError.Malformed;
+                }
+
+                ReadOnlySpan<byte> name = guard.LastName;
+                requiredSeen |= MatchRequired(name);
+                bool valid;
+                switch (IdentifyClaim(name))
+                {
+                    case ClaimMember.ExpirationTime:
+                        valid = TryReadNumericDate(ref scanner, ref guard, roundUp: false, out expires);
+                        break;
+                    case ClaimMember.NotBefore:
+                        valid = TryReadNumericDate(ref scanner, ref guard, roundUp: true, out notBefore);
+                        break;
+                    case ClaimMember.IssuedAt:
+                        valid = TryReadNumericDate(ref scanner, ref guard, roundUp: true, out issuedAt);
+                        break;
+                    case ClaimMember.Issuer:
+                        valid = TryReadMatchingString(ref scanner, ref guard, _issuers, out bool isString, out issuerAccepted);
+                        invalidClaim |= !isString;
+                        break;
+                    case ClaimMember.Audience:
+                        valid = TryReadAudience(ref scanner, ref guard, out bool isAudience, out audienceAccepted);
+                        invalidClaim |= !isAudience;
+                        break;
+                    case ClaimMember.String:
+                        valid = TryReadMatchingString(ref scanner, ref guard, [], out isString, out _);
+                        invalidClaim |= !isString;
+                        break;
+                    default:
+                        valid = scanner.TrySkipValue(ref guard, depth: 1);
+                        break;
+                }
+
+                if (!valid)
+                {
+                    return JwtError.Malformed;
+                }
+            }
+            while (scanner.TryConsume((byte)','));
+
+            if (!scanner.TryConsume((byte)'}'))
+            {
+                return JwtError.Malformed;
+            }
+        }
+
+        if (!guard.ExitObject() || !scanner.AtEnd())
+        {
+            return JwtError.Malformed;
+        }
+
+        invalidClaim |= expires == ClaimTimes.Invalid || notBefore == ClaimTimes.Invalid || issuedAt == ClaimTimes.Invalid;
         times = new ClaimTimes(expires, notBefore, issuedAt);
         return CheckClaims(times, issuerAccepted, audienceAccepted, invalidClaim, requiredSeen);
     }
@@ -136,12 +132,12 @@ public sealed partial class JwtValidator
         return JwtError.None;
     }
 
-    private ulong MatchRequired(ref Utf8JsonReader reader)
+    private ulong MatchRequired(ReadOnlySpan<byte> name)
     {
         ulong bits = 0;
         for (int i = 0; i < _requiredClaims.Length; i++)
         {
-            if (reader.ValueTextEquals(_requiredClaims[i]))
+            if (name.SequenceEqual(_requiredClaims[i]))
             {
                 bits |= 1UL << i;
             }
@@ -150,92 +146,138 @@ public sealed partial class JwtValidator
         return bits;
     }
 
-    private static ClaimMember IdentifyClaim(ref Utf8JsonReader reader)
-    {
-        // Every registered name is three ASCII letters: compare unescaped names as one packed integer.
-        if (!reader.ValueIsEscaped)
+    /// <summary>Every registered name is three ASCII letters: compare the (unescaped) name as one packed integer.</summary>
+    private static ClaimMember IdentifyClaim(ReadOnlySpan<byte> name) =>
+        name.Length != 3 ? ClaimMember.Other : (name[0] | (name[1] << 8) | (name[2] << 16)) switch
         {
-            ReadOnlySpan<byte> name = reader.ValueSpan;
-            return name.Length != 3 ? ClaimMember.Other : (name[0] | (name[1] << 8) | (name[2] << 16)) switch
-            {
-                'e' | ('x' << 8) | ('p' << 16) => ClaimMember.ExpirationTime,
-                'n' | ('b' << 8) | ('f' << 16) => ClaimMember.NotBefore,
-                'i' | ('a' << 8) | ('t' << 16) => ClaimMember.IssuedAt,
-                'i' | ('s' << 8) | ('s' << 16) => ClaimMember.Issuer,
-                'a' | ('u' << 8) | ('d' << 16) => ClaimMember.Audience,
-                's' | ('u' << 8) | ('b' << 16) or 'j' | ('t' << 8) | ('i' << 16) => ClaimMember.String,
-                _ => ClaimMember.Other,
-            };
-        }
-
-        // Escaped names are rare; compare them after unescaping.
-        return reader.ValueTextEquals("exp"u8) ? ClaimMember.ExpirationTime
-            : reader.ValueTextEquals("nbf"u8) ? ClaimMember.NotBefore
-            : reader.ValueTextEquals("iat"u8) ? ClaimMember.IssuedAt
-            : reader.ValueTextEquals("iss"u8) ? ClaimMember.Issuer
-            : reader.ValueTextEquals("aud"u8) ? ClaimMember.Audience
-            : reader.ValueTextEquals("sub"u8) || reader.ValueTextEquals("jti"u8) ? ClaimMember.String
-            : ClaimMember.Other;
-    }
+            'e' | ('x' << 8) | ('p' << 16) => ClaimMember.ExpirationTime,
+            'n' | ('b' << 8) | ('f' << 16) => ClaimMember.NotBefore,
+            'i' | ('a' << 8) | ('t' << 16) => ClaimMember.IssuedAt,
+            'i' | ('s' << 8) | ('s' << 16) => ClaimMember.Issuer,
+            'a' | ('u' << 8) | ('d' << 16) => ClaimMember.Audience,
+            's' | ('u' << 8) | ('b' << 16) or 'j' | ('t' << 8) | ('i' << 16) => ClaimMember.String,
+            _ => ClaimMember.Other,
+        };
 
     /// <summary>
     /// A NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch, finite, from 0 through
-    /// 9999-12-31T23:59:59Z. Returns milliseconds, or <see cref="ClaimTimes.Absent"/> when invalid.
+    /// 9999-12-31T23:59:59Z, as milliseconds. Any other value is read past and reported as
+    /// <see cref="ClaimTimes.Invalid"/>. Returns false only when the JSON itself is malformed.
     /// </summary>
-    private static long ReadNumericDate(ref Utf8JsonReader reader, bool roundUp)
+    private static bool TryReadNumericDate(ref StrictJsonScanner scanner, ref JsonMemberGuard guard, bool roundUp, out long milliseconds)
     {
-        if (reader.TokenType != JsonTokenType.Number)
+        milliseconds = ClaimTimes.Invalid;
+        int next = scanner.Peek();
+        if (next != '-' && next is < '0' or > '9')
         {
-            return ClaimTimes.Absent;
+            return scanner.TrySkipValue(ref guard, depth: 1);
         }
 
-        if (reader.TryGetInt64(out long seconds))
-        {
-            return seconds is >= 0 and <= MaxNumericDateSeconds ? seconds * 1000 : ClaimTimes.Absent;
-        }
-
-        if (reader.TryGetDouble(out double value) && double.IsFinite(value) && value >= 0 && value <= MaxNumericDateSeconds)
-        {
-            double milliseconds = value * 1000;
-            return (long)(roundUp ? Math.Ceiling(milliseconds) : Math.Floor(milliseconds));
-        }
-
-        return ClaimTimes.Absent;
-    }
-
-    /// <summary><c>aud</c> is a string or an array of strings (RFC 7519 §4.1.3); anything else is invalid.</summary>
-    private bool ReadAudience(ref Utf8JsonReader reader, out bool accepted)
-    {
-        accepted = false;
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            accepted = MatchesAny(ref reader, _audiences);
-            return true;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (!scanner.TryReadNumber(out ReadOnlySpan<byte> number))
         {
             return false;
         }
 
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        if (Utf8Parser.TryParse(number, out long seconds, out int used) && used == number.Length)
         {
-            if (reader.TokenType != JsonTokenType.String)
+            if (seconds is >= 0 and <= MaxNumericDateSeconds)
             {
-                return false;
+                milliseconds = seconds * 1000;
             }
-
-            accepted |= MatchesAny(ref reader, _audiences);
+        }
+        else if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            && double.IsFinite(value) && value >= 0 && value <= MaxNumericDateSeconds)
+        {
+            double ms = value * 1000;
+            milliseconds = (long)(roundUp ? Math.Ceiling(ms) : Math.Floor(ms));
         }
 
         return true;
     }
 
-    private static bool MatchesAny(ref Utf8JsonReader reader, byte[][] accepted)
+    /// <summary>
+    /// Reads a value that must be a string (<c>iss</c>, <c>sub</c>, <c>jti</c>) and says whether it equals
+    /// one of <paramref name="accepted"/>. A non-string is read past with <paramref name="isString"/> false.
+    /// </summary>
+    private static bool TryReadMatchingString(
+        ref StrictJsonScanner scanner, ref JsonMemberGuard guard, byte[][] accepted, out bool isString, out bool matched)
     {
+        matched = false;
+        isString = scanner.Peek() == '"';
+        if (!isString)
+        {
+            return scanner.TrySkipValue(ref guard, depth: 1);
+        }
+
+        if (!scanner.TryReadString(out ReadOnlySpan<byte> raw, out ReadOnlySpan<byte> quoted))
+        {
+            return false;
+        }
+
+        matched = accepted.Length > 0 && MatchesAny(raw, quoted, guard.Scratch, accepted);
+        return true;
+    }
+
+    /// <summary><c>aud</c> is a string or an array of strings (RFC 7519 §4.1.3); anything else is invalid.</summary>
+    private bool TryReadAudience(ref StrictJsonScanner scanner, ref JsonMemberGuard guard, out bool isAudience, out bool accepted)
+    {
+        accepted = false;
+        isAudience = true;
+        int next = scanner.Peek();
+        if (next == '"')
+        {
+            return TryReadMatchingString(ref scanner, ref guard, _audiences, out _, out accepted);
+        }
+
+        if (next != '[')
+        {
+            isAudience = false;
+            return scanner.TrySkipValue(ref guard, depth: 1);
+        }
+
+        scanner.TryConsume((byte)'[');
+        if (scanner.TryConsume((byte)']'))
+        {
+            return true;
+        }
+
+        do
+        {
+            if (scanner.Peek() == '"')
+            {
+                if (!TryReadMatchingString(ref scanner, ref guard, _audiences, out _, out bool matched))
+                {
+                    return false;
+                }
+
+                accepted |= matched;
+            }
+            else
+            {
+                isAudience = false;
+                if (!scanner.TrySkipValue(ref guard, depth: 2))
+                {
+                    return false;
+                }
+            }
+        }
+        while (scanner.TryConsume((byte)','));
+
+        return scanner.TryConsume((byte)']');
+    }
+
+    private static bool MatchesAny(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> quoted, Span<byte> scratch, byte[][] accepted)
+    {
+        ReadOnlySpan<byte> value = raw;
+        if (!quoted.IsEmpty)
+        {
+            int length = StrictJsonScanner.Unescape(quoted, scratch);
+            value = scratch[..Math.Max(length, 0)];
+        }
+
         foreach (byte[] candidate in accepted)
         {
-            if (reader.ValueTextEquals(candidate))
+            if (value.SequenceEqual(candidate))
             {
                 return true;
             }
