@@ -24,7 +24,7 @@ internal sealed class EcJwtKey : JwtKey
         try
         {
             parameters.Validate();
-            _ecdsa = ECDsa.Create(parameters);
+            _ecdsa = CreateECDsa(parameters);
         }
         catch (CryptographicException ex)
         {
@@ -38,6 +38,31 @@ internal sealed class EcJwtKey : JwtKey
     public override bool CanSign { get; }
 
     internal override int SignatureSize => 2 * Info.EcFieldSize;
+
+    /// <summary>
+    /// On Linux, the OpenSSL class itself: <see cref="ECDsa.Create(ECParameters)"/> returns a wrapper whose span
+    /// overloads copy to arrays (about 1.3 KB per verification), while <see cref="ECDsaOpenSsl"/> verifies a
+    /// DER signature from spans without allocating.
+    /// </summary>
+    private static ECDsa CreateECDsa(ECParameters parameters)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var openSsl = new ECDsaOpenSsl();
+            try
+            {
+                openSsl.ImportParameters(parameters);
+                return openSsl;
+            }
+            catch
+            {
+                openSsl.Dispose();
+                throw;
+            }
+        }
+
+        return ECDsa.Create(parameters);
+    }
 
     internal static ECCurve CurveFor(JwtAlgorithmInfo info) => info.Algorithm switch
     {
@@ -63,9 +88,11 @@ internal sealed class EcJwtKey : JwtKey
             return false;
         }
 
+        Span<byte> der = stackalloc byte[EcdsaSignatureFormat.MaxDerLength];
+        int derLength = EcdsaSignatureFormat.ToDer(signature, der);
         try
         {
-            return _ecdsa.VerifyData(signingInput, signature, Info.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            return _ecdsa.VerifyData(signingInput, der[..derLength], Info.Hash, DSASignatureFormat.Rfc3279DerSequence);
         }
         catch (CryptographicException)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Tessera.Jwt;
@@ -33,6 +34,7 @@ internal ref struct StrictJsonScanner
     public StrictJsonScanner(ReadOnlySpan<byte> json) => _json = json;
 
     /// <summary>The next significant byte after whitespace, or -1 at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Peek()
     {
         while (_position < _json.Length && _json[_position] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
@@ -44,6 +46,7 @@ internal ref struct StrictJsonScanner
     }
 
     /// <summary>Consumes <paramref name="expected"/> if it is the next significant byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryConsume(byte expected)
     {
         if (Peek() != expected)
@@ -308,6 +311,7 @@ internal ref struct StrictJsonScanner
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly int SkipDigits(int p)
     {
         while (p < _json.Length && _json[p] is >= (byte)'0' and <= (byte)'9')
