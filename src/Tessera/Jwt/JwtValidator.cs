@@ -138,12 +138,7 @@ public sealed partial class JwtValidator
             Span<byte> names = scratch[(secondDot + headerLength + payloadLength + signatureLength)..];
 
             // The text is pure base64url and dots here, so narrowing to ASCII is exact.
-            Encoding.ASCII.GetBytes(text[..secondDot], signingInput);
-            if (Base64UrlStrict.DecodeCanonical(headerText, header) != headerLength || !Utf8.IsValid(header))
-            {
-                return JwtValidationResult.Fail(JwtError.Malformed);
-            }
-
+            Ascii.FromUtf16(text[..secondDot], signingInput, out _);
             var guard = new JsonMemberGuard(entryBuffer, names, scopes);
             JwtKeySet keys = Keys;
             VerifiedHeader? known = FindVerifiedHeader(headerText, keys);

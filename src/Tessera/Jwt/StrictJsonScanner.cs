@@ -235,69 +235,75 @@ internal ref struct StrictJsonScanner
     /// Reads past one value of any kind, checking its shape. <paramref name="depth"/> is the number of
     /// containers already open around it.
     /// </summary>
-    public bool TrySkipValue(ref JsonMemberGuard guard, int depth)
+    /// <remarks>
+    /// Kept small on purpose: it runs once per value, and containers (the rare, recursive case) live in their
+    /// own methods so that their larger frames are set up only when a container is actually read.
+    /// </remarks>
+    public bool TrySkipValue(ref JsonMemberGuard guard, int depth) => Peek() switch
     {
-        switch (Peek())
+        '"' => TryReadString(out _, out _),
+        '{' => TrySkipObject(ref guard, depth),
+        '[' => TrySkipArray(ref guard, depth),
+        't' => TryLiteral("true"u8),
+        'f' => TryLiteral("false"u8),
+        'n' => TryLiteral("null"u8),
+        _ => TryReadNumber(out _),
+    };
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TrySkipObject(ref JsonMemberGuard guard, int depth)
+    {
+        if (depth >= JsonMemberGuard.MaxDepth)
         {
-            case '"':
-                return TryReadString(out _, out _);
-            case '{':
-                if (depth >= JsonMemberGuard.MaxDepth)
-                {
-                    return false;
-                }
-
-                _position++;
-                guard.EnterObject();
-                if (!TryConsume((byte)'}'))
-                {
-                    do
-                    {
-                        if (!TryReadName(ref guard, out _) || !TrySkipValue(ref guard, depth + 1))
-                        {
-                            return false;
-                        }
-                    }
-                    while (TryConsume((byte)','));
-
-                    if (!TryConsume((byte)'}'))
-                    {
-                        return false;
-                    }
-                }
-
-                return guard.ExitObject();
-            case '[':
-                if (depth >= JsonMemberGuard.MaxDepth)
-                {
-                    return false;
-                }
-
-                _position++;
-                if (TryConsume((byte)']'))
-                {
-                    return true;
-                }
-
-                do
-                {
-                    if (!TrySkipValue(ref guard, depth + 1))
-                    {
-                        return false;
-                    }
-                }
-                while (TryConsume((byte)','));
-
-                return TryConsume((byte)']');
-            case 't':
-                return TryLiteral("true"u8);
-            case 'f':
-                return TryLiteral("false"u8);
-            case 'n':
-                return TryLiteral("null"u8);
-            default:
-                return TryReadNumber(out _);
+            return false;
         }
+
+        _position++;
+        guard.EnterObject();
+        if (!TryConsume((byte)'}'))
+        {
+            do
+            {
+                if (!TryReadName(ref guard, out _) || !TrySkipValue(ref guard, depth + 1))
+                {
+                    return false;
+                }
+            }
+            while (TryConsume((byte)','));
+
+            if (!TryConsume((byte)'}'))
+            {
+                return false;
+            }
+        }
+
+        return guard.ExitObject();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TrySkipArray(ref JsonMemberGuard guard, int depth)
+    {
+        if (depth >= JsonMemberGuard.MaxDepth)
+        {
+            return false;
+        }
+
+        _position++;
+        if (TryConsume((byte)']'))
+        {
+            return true;
+        }
+
+        do
+        {
+            if (!TrySkipValue(ref guard, depth + 1))
+            {
+                return false;
+            }
+        }
+        while (TryConsume((byte)','));
+
+        return TryConsume((byte)']');
     }
 
     private bool TryLiteral(ReadOnlySpan<byte> literal)
