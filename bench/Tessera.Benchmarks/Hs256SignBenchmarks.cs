@@ -77,23 +77,7 @@ public class Hs256SignBenchmarks
     [Benchmark]
     public string Tessera() => _tessera.Sign(BenchToken.Claims(_issuedAt, _notBefore, _expiresAt));
 
-    private SecurityTokenDescriptor Descriptor() => new()
-    {
-        Issuer = BenchToken.Issuer,
-        Audience = BenchToken.Audience,
-        IssuedAt = _issuedAt.UtcDateTime,
-        NotBefore = _notBefore.UtcDateTime,
-        Expires = _expiresAt.UtcDateTime,
-        SigningCredentials = _credentials,
-        Claims = new Dictionary<string, object>(5, StringComparer.Ordinal)
-        {
-            ["sub"] = BenchToken.Subject,
-            ["sid"] = BenchToken.SessionId,
-            ["jti"] = BenchToken.TokenId,
-            ["role"] = BenchToken.Role,
-            ["tenant"] = BenchToken.Tenant,
-        },
-    };
+    private SecurityTokenDescriptor Descriptor() => BenchToken.MicrosoftDescriptor(_credentials, _issuedAt, _notBefore, _expiresAt);
 
     private Dictionary<string, object> Dictionary() =>
         BenchToken.ClaimsDictionary(_issuedAt.ToUnixTimeSeconds(), _notBefore.ToUnixTimeSeconds(), _expiresAt.ToUnixTimeSeconds());

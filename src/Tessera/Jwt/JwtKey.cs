@@ -66,17 +66,7 @@ public abstract partial class JwtKey : IDisposable
     public static JwtKey CreateRsa(RSA rsa, JwtAlgorithm algorithm, string? keyId = null)
     {
         ArgumentNullException.ThrowIfNull(rsa);
-        RSAParameters parameters;
-        try
-        {
-            parameters = rsa.ExportParameters(includePrivateParameters: true);
-        }
-        catch (CryptographicException)
-        {
-            parameters = rsa.ExportParameters(includePrivateParameters: false);
-        }
-
-        return new RsaJwtKey(parameters, algorithm, keyId);
+        return new RsaJwtKey(ExportWithPrivatePart(rsa.ExportParameters), algorithm, keyId);
     }
 
     /// <summary>Creates an ECDSA key (ES*) from a copy of <paramref name="ecdsa"/>'s parameters, private part included when present.</summary>
@@ -84,17 +74,7 @@ public abstract partial class JwtKey : IDisposable
     public static JwtKey CreateECDsa(ECDsa ecdsa, JwtAlgorithm algorithm, string? keyId = null)
     {
         ArgumentNullException.ThrowIfNull(ecdsa);
-        ECParameters parameters;
-        try
-        {
-            parameters = ecdsa.ExportParameters(includePrivateParameters: true);
-        }
-        catch (CryptographicException)
-        {
-            parameters = ecdsa.ExportParameters(includePrivateParameters: false);
-        }
-
-        return new EcJwtKey(parameters, algorithm, keyId);
+        return new EcJwtKey(ExportWithPrivatePart(ecdsa.ExportParameters), algorithm, keyId);
     }
 
     /// <summary>
@@ -193,6 +173,19 @@ public abstract partial class JwtKey : IDisposable
     /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
     protected virtual void Dispose(bool disposing)
     {
+    }
+
+    /// <summary>Exports a key's parameters with the private part when it has one (and it is exportable), else without.</summary>
+    private static TParameters ExportWithPrivatePart<TParameters>(Func<bool, TParameters> export)
+    {
+        try
+        {
+            return export(true);
+        }
+        catch (CryptographicException)
+        {
+            return export(false);
+        }
     }
 
     private protected static void RequireFamily(JwtAlgorithmInfo info, JwtKeyFamily family, JwtKeyFamily alternative, string what)
