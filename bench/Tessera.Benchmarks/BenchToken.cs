@@ -23,6 +23,9 @@ internal static class BenchToken
     /// <summary>Clock skew granted by every validator (Tessera's default; Microsoft's default is 5 minutes).</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>The placeholder key JWT.Net 7.3.1 requires (non-null, non-empty) but ignores for an asymmetric algorithm.</summary>
+    public static readonly byte[] JwtNetUnusedKey = [0];
+
     /// <summary>Times shared by one benchmark class: iat = nbf = a minute ago, exp ten years ahead.</summary>
     public static (DateTimeOffset IssuedAt, DateTimeOffset NotBefore, DateTimeOffset ExpiresAt) Times()
     {
@@ -65,7 +68,6 @@ internal static class BenchToken
         new JwtValidationOptions { ValidIssuer = Issuer, ValidAudience = Audience, ClockSkew = ClockSkew },
         new JwtKeySet(key));
 
-    /// <summary>Microsoft's parameters equivalent to <see cref="TesseraValidator"/>: signature with one key and one algorithm, iss, aud, exp (required), nbf.</summary>
     /// <summary>The shared claims as Microsoft's token descriptor, for its signing benchmarks.</summary>
     public static SecurityTokenDescriptor MicrosoftDescriptor(
         SigningCredentials credentials, DateTimeOffset issuedAt, DateTimeOffset notBefore, DateTimeOffset expiresAt) => new()
@@ -86,6 +88,7 @@ internal static class BenchToken
         },
     };
 
+    /// <summary>Microsoft's parameters equivalent to <see cref="TesseraValidator"/>: signature with one key and one algorithm, iss, aud, exp (required), nbf.</summary>
     public static TokenValidationParameters MicrosoftParameters(SecurityKey key, string algorithm) => new()
     {
         ValidIssuer = Issuer,
@@ -156,6 +159,29 @@ internal static class BenchToken
 
         return false;
     }
+
+    /// <summary>
+    /// JWT.Net's decoder with <paramref name="algorithm"/> fixed (whatever the header <c>alg</c> says) and its
+    /// validator for exp and nbf with <see cref="ClockSkew"/>; created once per class and reused.
+    /// </summary>
+    public static JWT.JwtDecoder JwtNetDecoder(JWT.Algorithms.IJwtAlgorithm algorithm)
+    {
+        var serializer = new JWT.Serializers.JsonNetSerializer();
+        return new JWT.JwtDecoder(
+            serializer,
+            new JWT.JwtValidator(serializer, new JWT.UtcDateTimeProvider(), (int)ClockSkew.TotalSeconds),
+            new JWT.JwtBase64UrlEncoder(),
+            algorithm);
+    }
+
+    /// <summary>
+    /// A whole JWT.Net validation: <c>DecodeToObject</c> with <c>verify: true</c> (signature, exp and nbf when
+    /// present), then <see cref="RemainingClaimsAcceptable"/> over the dictionary it deserialized. With an
+    /// asymmetric algorithm JWT.Net verifies with the algorithm's key and ignores <paramref name="key"/>, but
+    /// 7.3.1 still throws for a null or empty one: pass <see cref="JwtNetUnusedKey"/>.
+    /// </summary>
+    public static bool JwtNetValidate(JWT.JwtDecoder decoder, string token, byte[] key) =>
+        RemainingClaimsAcceptable(JWT.JwtDecoderExtensions.DecodeToObject<IDictionary<string, object>>(decoder, token, key, verify: true));
 
     /// <summary>
     /// What JWT.Net leaves unchecked, over its (Newtonsoft) dictionary: exp present (JWT.Net checks its value
