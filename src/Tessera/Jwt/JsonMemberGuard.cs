@@ -4,9 +4,12 @@ using System.Text.Json;
 namespace Tessera.Jwt;
 
 /// <summary>
-/// Walks JSON with a <see cref="Utf8JsonReader"/> and rejects what RFC 7515 §5.2 and RFC 7519 §4 ask a
-/// validator to reject and the reader alone lets through: duplicate member names at any depth (compared
-/// after unescaping, so <c>"a"</c> and <c>"\u0061"</c> collide) and escapes that decode to invalid UTF-16.
+/// Rejects what RFC 7515 §5.2 and RFC 7519 §4 ask a validator to reject and a JSON reader alone lets
+/// through: duplicate member names at any depth (compared after unescaping, so <c>"a"</c> and
+/// <c>"\u0061"</c> collide) and escapes that decode to invalid UTF-16. Shared by both readers of the
+/// validator: the header's <see cref="Utf8JsonReader"/> (through <see cref="AddName"/> and
+/// <see cref="SkipValue"/>) and the claims set's <see cref="StrictJsonScanner"/> (through <see cref="Scratch"/>
+/// and <see cref="CommitName"/>).
 /// </summary>
 /// <remarks>
 /// Allocation-free: the caller passes buffers sized by <see cref="EntryCapacity"/> and
