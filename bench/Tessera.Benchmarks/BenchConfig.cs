@@ -30,8 +30,10 @@ public sealed class BenchConfig : ManualConfig
         AddValidator(JitOptimizationsValidator.FailOnError);
 
         // Runs every [GlobalSetup] and benchmark once in this process before building anything, so a broken
-        // comparison (a peer that rejects the shared token) stops the run in seconds, with its reason.
-        AddValidator(ExecutionValidator.FailOnError);
+        // comparison (a peer that rejects the shared token) stops the run in seconds, with its reason. BenchmarkDotNet's
+        // own ExecutionValidator does the same but refuses targeted setups ([GlobalSetup(Targets = …)]), which the
+        // session benchmarks use to populate each stack only for its own benchmarks.
+        AddValidator(TargetedExecutionValidator.FailOnError);
         WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared));
     }
 

@@ -3,16 +3,29 @@ using BenchmarkDotNet.Running;
 
 namespace Tessera.Benchmarks;
 
-/// <summary>Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*Hs256Validate*'</c>; see bench/README.md.</summary>
+/// <summary>
+/// Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*Hs256Validate*'</c>; or run one of the
+/// session measurements that are not BenchmarkDotNet benchmarks: <c>memory</c> (heap per session) and
+/// <c>collect</c> (removal of expired sessions). See bench/README.md.
+/// </summary>
 internal static class Program
 {
-    /// <summary>Runs the selected benchmarks; exits 1 when any failed (a [GlobalSetup] check included), 2 for a Debug build.</summary>
+    /// <summary>Runs the selected benchmarks or measurement; exits 1 when any failed (a [GlobalSetup] check included),
+    /// 2 for a Debug build or an unknown measurement.</summary>
     public static int Main(string[] args)
     {
         if (!BenchConfig.IsOptimizedBuild)
         {
             Console.Error.WriteLine(BenchConfig.DebugBuildMessage);
             return 2;
+        }
+
+        switch (args.Length > 0 ? args[0] : "")
+        {
+            case "memory":
+                return SessionMemoryMeasurement.Run(args[1..]);
+            case "collect":
+                return SessionCollectMeasurement.Run(args[1..]);
         }
 
         Summary[] summaries = [.. BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig())];

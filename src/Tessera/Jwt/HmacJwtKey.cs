@@ -5,19 +5,16 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 
+using Tessera.Cryptography;
+
 namespace Tessera.Jwt;
 
 /// <summary>An HMAC secret bound to HS256, HS384 or HS512.</summary>
-/// <remarks>
-/// Keying an HMAC costs about as much as hashing a small token, so keyed <see cref="IncrementalHash"/>
-/// instances are reused: a small lock-free pool hands one to each concurrent caller and takes it back.
-/// An instance is used by one thread at a time; <see cref="IncrementalHash.TryGetHashAndReset(Span{byte}, out int)"/>
-/// leaves it keyed and ready for the next message.
-/// </remarks>
+/// <remarks>MACs come from an <see cref="HmacPool"/>: keying an HMAC per token would cost as much as the hash.</remarks>
 internal sealed class HmacJwtKey : JwtKey
 {
     private readonly byte[] _secret;
-    private readonly IncrementalHash?[] _pool = new IncrementalHash?[Math.Max(4, Environment.ProcessorCount * 2)];
+    private readonly HmacPool _pool;
     private bool _disposed;
 
     public HmacJwtKey(ReadOnlySpan<byte> secret, JwtAlgorithm algorithm, string? keyId)
@@ -37,6 +34,7 @@ internal sealed class HmacJwtKey : JwtKey
         }
 
         _secret = secret.ToArray();
+        _pool = new HmacPool(Info.Hash, secret);
     }
 
     public override bool CanSign => true;
@@ -70,11 +68,7 @@ internal sealed class HmacJwtKey : JwtKey
         if (disposing && !_disposed)
         {
             Volatile.Write(ref _disposed, true);
-            for (int i = 0; i < _pool.Length; i++)
-            {
-                Interlocked.Exchange(ref _pool[i], null)?.Dispose();
-            }
-
+            _pool.Dispose();
             CryptographicOperations.ZeroMemory(_secret);
         }
 
@@ -84,54 +78,14 @@ internal sealed class HmacJwtKey : JwtKey
     private int Compute(ReadOnlySpan<byte> data, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        IncrementalHash hmac = Rent(out int slot);
-        hmac.AppendData(data);
-        if (!hmac.TryGetHashAndReset(destination, out int written))
+        try
         {
-            throw new ArgumentException("Destination is too small for the MAC.", nameof(destination));
+            return _pool.Compute(data, destination);
         }
-
-        // A Dispose racing with this call zeroes the secret; never hand out a MAC that may have used it.
-        if (Volatile.Read(ref _disposed))
+        catch (ObjectDisposedException)
         {
-            hmac.Dispose();
             throw new ObjectDisposedException(nameof(HmacJwtKey));
         }
-
-        Return(hmac, slot);
-        return written;
-    }
-
-    private IncrementalHash Rent(out int slot)
-    {
-        // Start at a per-thread slot so two cores rarely touch the same one.
-        int start = Environment.CurrentManagedThreadId % _pool.Length;
-        for (int i = 0; i < _pool.Length; i++)
-        {
-            slot = (start + i) % _pool.Length;
-            IncrementalHash? pooled = Interlocked.Exchange(ref _pool[slot], null);
-            if (pooled is not null)
-            {
-                return pooled;
-            }
-        }
-
-        slot = start;
-        return IncrementalHash.CreateHMAC(Info.Hash, _secret);
-    }
-
-    private void Return(IncrementalHash hmac, int slot)
-    {
-        for (int i = 0; i < _pool.Length; i++)
-        {
-            int index = (slot + i) % _pool.Length;
-            if (Interlocked.CompareExchange(ref _pool[index], hmac, null) is null)
-            {
-                return;
-            }
-        }
-
-        hmac.Dispose();
     }
 
     /// <summary>

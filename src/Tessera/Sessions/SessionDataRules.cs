@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Tessera.Sessions;
+
+/// <summary>The checks every store applies to a data write, in one place so every store refuses the same writes.</summary>
+internal static class SessionDataRules
+{
+    /// <summary>The largest recovery envelope a rotation may store.</summary>
+    public const int MaxRecoveryEnvelopeBytes = 1024;
+
+    /// <summary>Throws unless <paramref name="utf8Json"/> is exactly one RFC 8259 JSON value.</summary>
+    public static void ThrowIfNotJsonValue(ReadOnlySpan<byte> utf8Json)
+    {
+        // Utf8JsonReader does not check the UTF-8 inside string values; a store must never hold text it cannot decode.
+        if (!Utf8.IsValid(utf8Json))
+        {
+            throw new ArgumentException("A session value must be valid UTF-8.", nameof(utf8Json));
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (reader.Read())
+            {
+                reader.Skip();
+                if (!reader.Read())
+                {
+                    return;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new ArgumentException("A session value must be exactly one valid JSON value (UTF-8).", nameof(utf8Json));
+    }
+
+    /// <summary>Checks key and value against the limits, before the session is looked at.</summary>
+    public static SessionWriteStatus CheckEntry(string key, int valueBytes, SessionDataLimits limits) =>
+        !SessionText.IsValidKey(key, limits) ? SessionWriteStatus.KeyInvalid
+        : valueBytes > limits.MaxValueBytes ? SessionWriteStatus.ValueTooLarge
+        : SessionWriteStatus.Ok;
+
+    /// <summary>Checks the session's data after setting a key to a value of <paramref name="valueBytes"/>.</summary>
+    public static SessionWriteStatus CheckSession(ReadOnlySpan<byte> encoded, ReadOnlySpan<byte> utf8Key, int valueBytes, SessionDataLimits limits)
+    {
+        (int count, int size) = SessionDataCodec.Measure(encoded);
+        if (SessionDataCodec.TryFind(encoded, utf8Key, out var existing))
+        {
+            count--;
+            size -= existing.Key.Length + existing.ValueLength;
+        }
+
+        return count + 1 > limits.MaxKeys || size + utf8Key.Length + valueBytes > limits.MaxDataBytes
+            ? SessionWriteStatus.DataTooLarge
+            : SessionWriteStatus.Ok;
+    }
+}
