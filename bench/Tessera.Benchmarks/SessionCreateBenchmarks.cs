@@ -19,6 +19,8 @@ namespace Tessera.Benchmarks;
 /// <item><b>Tessera_CreateWithData</b>: the same work in Tessera: <c>CreateAsync(new NewSession { … })</c> for user
 /// <c>user-NNNNNNN</c> (new id, per-user chain, expiry bucket, counters), read the id (<c>Session.Id</c>, a new
 /// string, as a caller needs it for the token), then two <c>SetValueAsync</c> by that id.</item>
+/// <item><b>Tessera_CreateWithInitialData</b>: the same data given at creation (<see cref="NewSession.Data"/>, built
+/// per call with <see cref="SessionData.Create"/>, as an application would), stored in the same step; the id is read.</item>
 /// <item><b>Tessera_Create</b>: <c>CreateAsync</c> alone (no data, the id not read).</item>
 /// </list>
 /// <para><b>Keeping the store size fixed.</b> Each iteration runs exactly <see cref="Invocations"/> creations
@@ -52,7 +54,7 @@ public class SessionCreateBenchmarks
     private int _created;
 
     /// <summary>Populates Tessera's store, checks it, and prepares the user ids of new sessions.</summary>
-    [GlobalSetup(Targets = [nameof(Tessera_CreateWithData), nameof(Tessera_Create)])]
+    [GlobalSetup(Targets = [nameof(Tessera_CreateWithData), nameof(Tessera_CreateWithInitialData), nameof(Tessera_Create)])]
     public void SetupTessera()
     {
         int sessions = SessionBench.Sessions;
@@ -127,6 +129,25 @@ public class SessionCreateBenchmarks
         Check(SessionBench.Sync(_tessera.SetValueAsync(id, SessionBench.CartKey, SessionBench.CartJson, CancellationToken.None)));
         Check(SessionBench.Sync(_tessera.SetValueAsync(id, SessionBench.ThemeKey, SessionBench.ThemeJson, CancellationToken.None)));
         return session;
+    }
+
+    /// <summary>Tessera: create with the two keys as initial data, read the id.</summary>
+    [Benchmark]
+    public string Tessera_CreateWithInitialData()
+    {
+        int index = _created;
+        NewSession request = SessionBench.NewTesseraSession(_newUserIds[index], SessionBench.BenchIdleTimeout);
+        SessionData data = SessionData.Create([
+            new(SessionBench.CartKey, SessionBench.CartJson),
+            new(SessionBench.ThemeKey, SessionBench.ThemeJson),
+        ]);
+        SessionCreateResult result = SessionBench.Sync(_tessera.CreateAsync(
+            new NewSession { UserId = request.UserId, IdleTimeout = request.IdleTimeout, AbsoluteLifetime = request.AbsoluteLifetime, RefreshHash = request.RefreshHash, Data = data },
+            CancellationToken.None));
+        SessionRecord session = result.Session ?? throw new InvalidOperationException($"Tessera refused the session: {result.Status}.");
+        _createdSessions[index] = session;
+        _created = index + 1;
+        return session.Id;
     }
 
     /// <summary>Tessera: create only.</summary>

@@ -15,12 +15,18 @@ namespace Tessera.Sessions;
 /// "not found" and "unreachable" are never confused.</item>
 /// <item>A write either applies entirely or changes nothing.</item>
 /// <item>Session ids are chosen by the store; a malformed id reads as missing.</item>
+/// <item>Data writes check in a fixed order: null arguments, then the limits that need no session
+/// (<see cref="SessionWriteStatus.KeyInvalid"/>, <see cref="SessionWriteStatus.ValueTooLarge"/>, so an oversized value
+/// is never parsed), then the JSON (invalid JSON throws), then the session.</item>
+/// <item>A cancelled token throws <see cref="OperationCanceledException"/> before any change; once a write has been
+/// applied it is not undone.</item>
 /// </list>
 /// </remarks>
 public interface ISessionStore
 {
     /// <summary>
-    /// Creates a session with a new id for <see cref="NewSession.UserId"/>, last seen now.
+    /// Creates a session with a new id for <see cref="NewSession.UserId"/>, last seen now, holding
+    /// <see cref="NewSession.Data"/> (checked against the store's data limits; refused data throws).
     /// The per-user limit is enforced atomically with the creation: concurrent creations for one user never leave
     /// more than <see cref="NewSession.MaxSessionsPerUser"/> live sessions.
     /// </summary>

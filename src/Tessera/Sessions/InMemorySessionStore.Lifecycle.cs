@@ -7,7 +7,7 @@ public sealed partial class InMemorySessionStore
     private SessionCreateResult Create(InMemorySession created, NewSession request, long now)
     {
         long tag = created.Key.Tag;
-        int bytes = created.BaseBytes;
+        int bytes = created.BaseBytes + (created.DataBlob?.Length ?? 0);
         List<string>? evicted = null;
         lock (_sync)
         {
@@ -85,19 +85,31 @@ public sealed partial class InMemorySessionStore
     /// <summary>Unlinks a session from every structure and releases its bytes. Idempotent. Caller holds the lock.</summary>
     private void RemoveLocked(InMemorySession session)
     {
-        if (session.State != InMemorySession.Live)
+        if (!MarkRemovedLocked(session))
         {
             return;
         }
 
-        Volatile.Write(ref session.State, InMemorySession.Removed);
         _table.Remove(session);
         _userChains.Unlink(session);
         if (!HasUserSessionLocked(session.Key.Tag, session.UserId, except: null))
         {
             _users--;
         }
+    }
 
+    /// <summary>
+    /// Flags a session removed (every reader sees it gone from here on), drops its data and releases its bytes and
+    /// activity count, leaving the tables to the caller. Returns false when it was already removed.
+    /// </summary>
+    private bool MarkRemovedLocked(InMemorySession session)
+    {
+        if (session.State != InMemorySession.Live)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref session.State, InMemorySession.Removed);
         byte[]? data = Interlocked.Exchange(ref session.DataBlob, InMemorySession.RemovedData);
         Interlocked.Add(ref _bytes, -(session.BaseBytes + (data?.Length ?? 0)));
         int slot = Interlocked.Exchange(ref session.ActivitySlot, -1);
@@ -105,6 +117,8 @@ public sealed partial class InMemorySessionStore
         {
             _activity.Remove(slot);
         }
+
+        return true;
     }
 
     private bool HasUserSessionLocked(long tag, string userId, InMemorySession? except)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tessera.Sessions.InMemory;
 
 namespace Tessera.Sessions;
@@ -91,6 +92,7 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
     public ValueTask<SessionCreateResult> CreateAsync(NewSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
+        SessionDataRules.ThrowIfRefused(session.Data, _limits);
         cancellationToken.ThrowIfCancellationRequested();
         long now = NowTicks();
         var created = new InMemorySession(SessionIdFactory.NewKey(_ids.ComputeTag(session.UserId)), session, now);
@@ -98,12 +100,16 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask<SessionRecord?> GetAsync(string sessionId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<SessionRecord?>(FindLive(sessionId, NowTicks()));
+    public ValueTask<SessionRecord?> GetAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<SessionRecord?>(FindLive(sessionId, NowTicks()));
+    }
 
     /// <inheritdoc/>
     public ValueTask<SessionRecord?> TouchAsync(string sessionId, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         long now = NowTicks();
         InMemorySession? session = FindLive(sessionId, now);
         if (session is not null)
@@ -116,16 +122,19 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc/>
+    [SkipLocalsInit] // the key buffer is written before it is read
     public ValueTask<SessionWriteStatus> SetValueAsync(string sessionId, string key, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        SessionDataRules.ThrowIfNotJsonValue(utf8Json.Span);
         cancellationToken.ThrowIfCancellationRequested();
+        // Limits first, so an oversized value is refused without being parsed.
         SessionWriteStatus status = SessionDataRules.CheckEntry(key, utf8Json.Length, _limits);
         if (status != SessionWriteStatus.Ok)
         {
             return ValueTask.FromResult(status);
         }
+
+        SessionDataRules.ThrowIfNotJsonValue(utf8Json.Span);
 
         InMemorySession? session = FindLive(sessionId, NowTicks());
         if (session is null)
@@ -138,6 +147,7 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc/>
+    [SkipLocalsInit] // the key buffer is written before it is read
     public ValueTask<SessionWriteStatus> RemoveValueAsync(string sessionId, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -322,8 +332,11 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask<SessionCounts> GetCountsAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new SessionCounts(_table.Count, Volatile.Read(ref _users), _activity.Count(NowTicks()), _activeWindow));
+    public ValueTask<SessionCounts> GetCountsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(new SessionCounts(_table.Count, Volatile.Read(ref _users), _activity.Count(NowTicks()), _activeWindow));
+    }
 
     /// <inheritdoc/>
     public ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken)

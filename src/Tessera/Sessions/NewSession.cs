@@ -59,6 +59,13 @@ public sealed class NewSession
     /// <summary>What the server saw of the client; null when unknown. Default: null.</summary>
     public SessionClientInfo? Client { get; init; }
 
+    /// <summary>
+    /// Data the session starts with, stored atomically with its creation (one step instead of a write per key);
+    /// build it with <see cref="SessionData.Create"/>. Default: empty. The store checks it against its limits and
+    /// throws <see cref="ArgumentException"/> when a key, a value or the total is refused.
+    /// </summary>
+    public SessionData Data { get; init; }
+
     /// <summary>The hash of the first refresh secret; default (empty) when the session has no refresh token.</summary>
     public RefreshHash RefreshHash { get; init; }
 

@@ -7,7 +7,7 @@ namespace Tessera.Sessions;
 /// </summary>
 public sealed class SessionDataLimits
 {
-    /// <summary>The longest key, in characters. Default: 128.</summary>
+    /// <summary>The longest key, in UTF-16 code units (<see cref="string.Length"/>). Default: 128.</summary>
     public int MaxKeyLength { get; set; } = 128;
 
     /// <summary>The largest value, in UTF-8 bytes of JSON. Default: 16 KiB.</summary>

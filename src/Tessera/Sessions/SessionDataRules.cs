@@ -37,6 +37,29 @@ internal static class SessionDataRules
         throw new ArgumentException("A session value must be exactly one valid JSON value (UTF-8).", nameof(utf8Json));
     }
 
+    /// <summary>Throws unless every entry of a new session's initial data is a write the store would accept.</summary>
+    public static void ThrowIfRefused(SessionData data, SessionDataLimits limits)
+    {
+        int count = 0, size = 0;
+        foreach ((string key, ReadOnlyMemory<byte> value) in data)
+        {
+            SessionWriteStatus status = CheckEntry(key, value.Length, limits);
+            if (status != SessionWriteStatus.Ok)
+            {
+                throw new ArgumentException($"Initial session data refused: {status} for a key of {key.Length} characters.", nameof(data));
+            }
+
+            ThrowIfNotJsonValue(value.Span);
+            count++;
+            size += System.Text.Encoding.UTF8.GetByteCount(key) + value.Length;
+        }
+
+        if (count > limits.MaxKeys || size > limits.MaxDataBytes)
+        {
+            throw new ArgumentException($"Initial session data refused: {SessionWriteStatus.DataTooLarge}.", nameof(data));
+        }
+    }
+
     /// <summary>Checks key and value against the limits, before the session is looked at.</summary>
     public static SessionWriteStatus CheckEntry(string key, int valueBytes, SessionDataLimits limits) =>
         !SessionText.IsValidKey(key, limits) ? SessionWriteStatus.KeyInvalid

@@ -179,6 +179,63 @@ public sealed class InMemorySessionStoreTests
     }
 
     [Fact]
+    public async Task SweepExpired_MassExpiry_RebuildsTablesAndKeepsSurvivorsExact()
+    {
+        // 30,000 sessions expire at once (the bulk path: more than 10,000 and an eighth of the store); 2,000
+        // survivors share users with them, so chains must be relinked, not dropped.
+        var time = new FakeTimeProvider(Start);
+        using var store = new InMemorySessionStore(new() { CollectionInterval = TimeSpan.Zero }, time);
+        var survivors = new List<string>();
+        var doomed = new List<string>();
+        for (int i = 0; i < 32_000; i++)
+        {
+            bool survives = i % 16 == 0;
+            string id = await CreateAsync(store, For("user-" + (i % 5_000), idle: survives ? TimeSpan.FromHours(2) : TimeSpan.FromMinutes(1)));
+            Assert.Equal(SessionWriteStatus.Ok, await store.SetValueAsync(id, "theme", Dark, default));
+            (survives ? survivors : doomed).Add(id);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(doomed.Count, store.SweepExpired());
+
+        SessionCounts counts = await store.GetCountsAsync(default);
+        Assert.Equal(survivors.Count, counts.Sessions);
+        Assert.Equal(survivors.Count, counts.ActiveSessions);
+        var survivingUsers = new HashSet<string>();
+        long expectedBytes = 0;
+        foreach (string id in survivors)
+        {
+            SessionRecord? session = await store.TouchAsync(id, default);
+            Assert.NotNull(session);
+            survivingUsers.Add(session.UserId);
+            expectedBytes += 256 + (2 * session.UserId.Length) + DataLength(session);
+        }
+
+        Assert.Equal(survivingUsers.Count, counts.Users);
+        Assert.Equal(expectedBytes, store.ApproximateBytes);
+        foreach (string id in doomed.Take(500))
+        {
+            Assert.Null(await store.GetAsync(id, default));
+        }
+
+        foreach (string user in survivingUsers.Take(50))
+        {
+            IReadOnlyList<SessionRecord> sessions = await store.ListUserSessionsAsync(user, default);
+            Assert.NotEmpty(sessions);
+            Assert.All(sessions, s => Assert.Contains(s.Id, survivors));
+        }
+
+        // The rebuilt store keeps working: per-user removal, creation and removal.
+        string someone = survivingUsers.First();
+        int theirs = (await store.ListUserSessionsAsync(someone, default)).Count;
+        Assert.Equal(theirs, (await store.RemoveUserSessionsAsync(someone, null, default)).Count);
+        string fresh = await CreateAsync(store, For(someone));
+        Assert.True(await store.RemoveAsync(fresh, default));
+        Assert.Equal(survivors.Count - theirs, (await store.GetCountsAsync(default)).Sessions);
+    }
+
+    [Fact]
     public async Task SweepExpired_TouchedSessionsAreRefiledNotRemoved()
     {
         var time = new FakeTimeProvider(Start);

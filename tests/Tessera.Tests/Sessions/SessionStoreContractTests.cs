@@ -1731,6 +1731,86 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         }
     }
 
+    // ---- initial data -------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task CreateAsync_WithInitialData_SessionHoldsItAndAcceptsWrites()
+    {
+        SessionData initial = SessionData.Create([
+            new("cart", "{\"items\":[1,2]}"u8.ToArray()),
+            new("theme", "\"dark\""u8.ToArray()),
+        ]);
+
+        SessionRecord created = await CreateAsync(new NewSession { UserId = "alice", IdleTimeout = s_idle, AbsoluteLifetime = s_lifetime, Data = initial });
+
+        SessionRecord? read = await Store.GetAsync(created.Id, s_ct);
+        Assert.NotNull(read);
+        Assert.Equal(["cart", "theme"], read.Data.Keys);
+        Assert.True(read.Data.TryGetValue("theme", out ReadOnlyMemory<byte> theme));
+        Assert.Equal("\"dark\""u8.ToArray(), theme.ToArray());
+        Assert.Equal(SessionWriteStatus.Ok, await Store.SetValueAsync(created.Id, "theme", "\"light\""u8.ToArray(), s_ct));
+        Assert.Equal(SessionWriteStatus.Ok, await Store.RemoveValueAsync(created.Id, "cart", s_ct));
+        Assert.Equal(["theme"], (await Store.GetAsync(created.Id, s_ct))!.Data.Keys);
+    }
+
+    [Fact]
+    public async Task CreateAsync_RefusedInitialData_ThrowsAndCreatesNothing()
+    {
+        SessionData[] refused =
+        [
+            SessionData.Create([new("k", "{not json"u8.ToArray())]),
+            SessionData.Create([new("k", new byte[MaxValueBytes + 1])]),
+            SessionData.Create([new(new string('k', MaxKeyLength + 1), "1"u8.ToArray())]),
+            SessionData.Create([new("bad\u0001key", "1"u8.ToArray())]),
+            SessionData.Create(Enumerable.Range(0, MaxKeys + 1).Select(i => new KeyValuePair<string, ReadOnlyMemory<byte>>("k" + i, "1"u8.ToArray()))),
+        ];
+
+        foreach (SessionData data in refused)
+        {
+            await Assert.ThrowsAnyAsync<ArgumentException>(async () =>
+                await Store.CreateAsync(new NewSession { UserId = "alice", IdleTimeout = s_idle, AbsoluteLifetime = s_lifetime, Data = data }, s_ct));
+        }
+
+        Assert.Equal(0, (await Store.GetCountsAsync(s_ct)).Sessions);
+        Assert.Empty(await Store.ListUserSessionsAsync("alice", s_ct));
+    }
+
+    // ---- cancellation -------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task EveryMember_CancelledToken_ThrowsAndChangesNothing()
+    {
+        SessionRecord session = await CreateAsync(Request("alice", refresh: Hash("secret")));
+        Assert.Equal(SessionWriteStatus.Ok, await Store.SetValueAsync(session.Id, "k", "1"u8.ToArray(), s_ct));
+        SessionCounts before = await Store.GetCountsAsync(s_ct);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        CancellationToken ct = cancelled.Token;
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.CreateAsync(Request("bob"), ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.GetAsync(session.Id, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.TouchAsync(session.Id, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.SetValueAsync(session.Id, "k", "2"u8.ToArray(), ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.RemoveValueAsync(session.Id, "k", ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.ClearValuesAsync(session.Id, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.RotateRefreshAsync(session.Id, Hash("secret"), Hash("next"), default, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.RemoveAsync(session.Id, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.RemoveUserSessionsAsync("alice", null, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.ListUserSessionsAsync("alice", ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.ListAsync(null, 10, ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.GetCountsAsync(ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.SweepExpiredAsync(ct));
+
+        SessionRecord? after = await Store.GetAsync(session.Id, s_ct);
+        Assert.NotNull(after);
+        Assert.Equal(session.CreatedAt, after.LastSeenAt); // not touched
+        Assert.True(after.Data.TryGetValue("k", out ReadOnlyMemory<byte> value));
+        Assert.Equal("1"u8.ToArray(), value.ToArray());
+        Assert.Equal(0, after.RefreshGeneration);
+        Assert.Equal(before, await Store.GetCountsAsync(s_ct));
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private static NewSession Request(

@@ -48,6 +48,7 @@ internal sealed class InMemorySession : SessionRecord
         _absoluteTicks = SaturatingAdd(nowTicks, request.AbsoluteLifetime.Ticks);
         _client = request.Client;
         _refresh = request.RefreshHash;
+        DataBlob = request.Data.Encoded; // immutable, so it is adopted, not copied
     }
 
     public override string Id => Key.ToString();
@@ -88,7 +89,7 @@ internal sealed class InMemorySession : SessionRecord
 
     public long ExpiresAtTicks => Math.Min(SaturatingAdd(Volatile.Read(ref LastSeenTicks), _idleTicks), _absoluteTicks);
 
-    /// <summary>Bytes charged to the store for this session, its data excluded.</summary>
+    /// <summary>Bytes charged to the store for this session, its data excluded (see <see cref="DataBlob"/>).</summary>
     public int BaseBytes => OverheadBytes + (2 * _userId.Length) + (2 * (_client?.CharCount ?? 0));
 
     public bool IsLiveAt(long nowTicks) => Volatile.Read(ref State) == Live && nowTicks < ExpiresAtTicks;

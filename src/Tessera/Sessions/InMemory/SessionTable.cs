@@ -37,5 +37,8 @@ internal sealed class SessionTable : SlotTable
         }
     }
 
+    /// <summary>Drops every session flagged removed, in one rebuild. Caller holds the store lock.</summary>
+    public void RemoveFlagged() => RebuildFrom(static s => s.State == InMemorySession.Live ? s : null);
+
     protected override int HashOf(InMemorySession session) => session.Key.Hash;
 }

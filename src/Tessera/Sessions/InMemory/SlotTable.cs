@@ -110,6 +110,25 @@ internal abstract class SlotTable
         }
     }
 
+    /// <summary>
+    /// Rebuilds the array from what <paramref name="keep"/> makes of each entry (null drops it), in one sequential
+    /// pass. Caller holds the store lock.
+    /// </summary>
+    protected void RebuildFrom(Func<InMemorySession, InMemorySession?> keep)
+    {
+        var kept = new List<InMemorySession>(Count);
+        foreach (InMemorySession? entry in _slots)
+        {
+            if (entry is not null && keep(entry) is { } survivor)
+            {
+                kept.Add(survivor);
+            }
+        }
+
+        Count = kept.Count;
+        Rebuild(kept, kept.Count);
+    }
+
     /// <summary>Puts <paramref name="replacement"/>, which has the same key, in place of <paramref name="current"/>.</summary>
     protected void Replace(InMemorySession current, InMemorySession replacement)
     {
@@ -135,7 +154,9 @@ internal abstract class SlotTable
         return -1;
     }
 
-    private void Rebuild(int entries)
+    private void Rebuild(int entries) => Rebuild(_slots, entries);
+
+    private void Rebuild(IEnumerable<InMemorySession?> entriesToPlace, int entries)
     {
         int capacity = MinCapacity;
         while (capacity < entries * 2)
@@ -145,7 +166,7 @@ internal abstract class SlotTable
 
         var slots = new InMemorySession?[capacity];
         int mask = capacity - 1;
-        foreach (InMemorySession? session in _slots)
+        foreach (InMemorySession? session in entriesToPlace)
         {
             if (session is not null)
             {

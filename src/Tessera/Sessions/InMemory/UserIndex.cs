@@ -66,7 +66,61 @@ internal sealed class UserIndex : SlotTable
         }
     }
 
+    /// <summary>
+    /// Unlinks every session flagged removed from its chain and drops emptied chains, in one rebuild; returns the
+    /// number of distinct users left. Caller holds the store lock.
+    /// </summary>
+    public int RemoveFlagged()
+    {
+        int users = 0;
+        RebuildFrom(head =>
+        {
+            InMemorySession? first = null, last = null;
+            for (InMemorySession? session = head; session is not null;)
+            {
+                InMemorySession? next = session.NextOfUser;
+                session.NextOfUser = null;
+                if (session.State == InMemorySession.Live)
+                {
+                    if (last is null)
+                    {
+                        first = session;
+                    }
+                    else
+                    {
+                        last.NextOfUser = session;
+                    }
+
+                    last = session;
+                    if (!HasEarlier(first!, session))
+                    {
+                        users++;
+                    }
+                }
+
+                session = next;
+            }
+
+            return first;
+        });
+        return users;
+    }
+
     protected override int HashOf(InMemorySession session) => Hash(session.Key.Tag);
+
+    // True when a session before `session` in the chain starting at `first` belongs to the same user.
+    private static bool HasEarlier(InMemorySession first, InMemorySession session)
+    {
+        for (InMemorySession? s = first; !ReferenceEquals(s, session); s = s!.NextOfUser)
+        {
+            if (string.Equals(s!.UserId, session.UserId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // The tag is 48 bits of a keyed PRF: any slice of it is uniform.
     private static int Hash(long tag) => (int)tag ^ (int)(tag >> 32);
