@@ -61,21 +61,30 @@ public readonly struct SessionData : IEnumerable<KeyValuePair<string, ReadOnlyMe
     public static SessionData Create(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        byte[] encoded = [];
-        foreach ((string key, ReadOnlyMemory<byte> value) in entries)
+        IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> all = entries as IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> ?? [.. entries];
+
+        // Size first, then encode once into the final array.
+        int length = 0;
+        foreach ((string key, ReadOnlyMemory<byte> value) in all)
         {
             if (string.IsNullOrEmpty(key) || value.IsEmpty)
             {
                 throw new ArgumentException("Session data keys and values must not be empty.", nameof(entries));
             }
 
-            byte[] utf8Key = Encoding.UTF8.GetBytes(key);
-            if (SessionDataCodec.TryFind(encoded, utf8Key, out _))
+            length += SessionDataCodec.EntryLength(Encoding.UTF8.GetByteCount(key), value.Length);
+        }
+
+        byte[] encoded = new byte[length];
+        int position = 0;
+        foreach ((string key, ReadOnlyMemory<byte> value) in all)
+        {
+            int entryStart = position;
+            Range keyBytes = SessionDataCodec.WriteEntry(encoded, ref position, key, value.Span);
+            if (SessionDataCodec.TryFind(encoded.AsSpan(0, entryStart), encoded.AsSpan(keyBytes), out _))
             {
                 throw new ArgumentException("Session data keys must be unique.", nameof(entries));
             }
-
-            encoded = SessionDataCodec.With(encoded, utf8Key, value.Span);
         }
 
         return new SessionData(encoded);

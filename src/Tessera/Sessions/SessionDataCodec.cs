@@ -116,6 +116,24 @@ internal static class SessionDataCodec
         return result;
     }
 
+    /// <summary>The encoded length of one entry.</summary>
+    public static int EntryLength(int keyBytes, int valueBytes) =>
+        VarintLength(keyBytes) + keyBytes + VarintLength(valueBytes) + valueBytes;
+
+    /// <summary>Writes one entry at <paramref name="position"/> (which must have room) and moves past it; returns
+    /// the key's encoded bytes within <paramref name="destination"/>.</summary>
+    public static Range WriteEntry(Span<byte> destination, ref int position, string key, ReadOnlySpan<byte> value)
+    {
+        int keyBytes = Encoding.UTF8.GetByteCount(key);
+        WriteVarint(destination, ref position, keyBytes);
+        int keyStart = position;
+        position += Encoding.UTF8.GetBytes(key, destination[position..]);
+        WriteVarint(destination, ref position, value.Length);
+        value.CopyTo(destination[position..]);
+        position += value.Length;
+        return keyStart..(keyStart + keyBytes);
+    }
+
     /// <summary>Encodes a key as UTF-8 into <paramref name="buffer"/> (which holds 3 bytes per character).</summary>
     public static ReadOnlySpan<byte> EncodeKey(string key, Span<byte> buffer) =>
         buffer[..Encoding.UTF8.GetBytes(key, buffer)];

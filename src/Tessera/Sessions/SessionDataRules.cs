@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -38,20 +40,28 @@ internal static class SessionDataRules
     }
 
     /// <summary>Throws unless every entry of a new session's initial data is a write the store would accept.</summary>
+    [SkipLocalsInit] // the key buffer is written before it is read
     public static void ThrowIfRefused(SessionData data, SessionDataLimits limits)
     {
         int count = 0, size = 0;
-        foreach ((string key, ReadOnlyMemory<byte> value) in data)
+        Span<char> key = stackalloc char[limits.MaxKeyLength];
+        var reader = new SessionDataCodec.Reader(data.Encoded);
+        while (reader.MoveNext())
         {
-            SessionWriteStatus status = CheckEntry(key, value.Length, limits);
+            // Decode each key on the stack: a key longer than the limit in UTF-16 is refused before decoding.
+            bool keyFits = Encoding.UTF8.GetCharCount(reader.Key) <= key.Length;
+            ReadOnlySpan<char> decoded = keyFits ? key[..Encoding.UTF8.GetChars(reader.Key, key)] : default;
+            SessionWriteStatus status = !keyFits || !SessionText.IsValidKey(decoded, limits) ? SessionWriteStatus.KeyInvalid
+                : reader.ValueLength > limits.MaxValueBytes ? SessionWriteStatus.ValueTooLarge
+                : SessionWriteStatus.Ok;
             if (status != SessionWriteStatus.Ok)
             {
-                throw new ArgumentException($"Initial session data refused: {status} for a key of {key.Length} characters.", nameof(data));
+                throw new ArgumentException($"Initial session data refused: {status}.", nameof(data));
             }
 
-            ThrowIfNotJsonValue(value.Span);
+            ThrowIfNotJsonValue(data.Encoded.AsSpan(reader.ValueStart, reader.ValueLength));
             count++;
-            size += System.Text.Encoding.UTF8.GetByteCount(key) + value.Length;
+            size += reader.Key.Length + reader.ValueLength;
         }
 
         if (count > limits.MaxKeys || size > limits.MaxDataBytes)

@@ -7,9 +7,9 @@ internal static class SessionText
     public static bool IsValidUtf16(ReadOnlySpan<char> text) => !HasLoneSurrogate(text);
 
     /// <summary>True when <paramref name="key"/> is a usable data key under <paramref name="limits"/>.</summary>
-    public static bool IsValidKey(string? key, SessionDataLimits limits)
+    public static bool IsValidKey(ReadOnlySpan<char> key, SessionDataLimits limits)
     {
-        if (string.IsNullOrEmpty(key) || key.Length > limits.MaxKeyLength)
+        if (key.IsEmpty || key.Length > limits.MaxKeyLength)
         {
             return false;
         }
