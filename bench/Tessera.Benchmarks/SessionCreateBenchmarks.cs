@@ -26,12 +26,11 @@ namespace Tessera.Benchmarks;
 /// <para><b>Keeping the store size fixed.</b> Each iteration runs exactly <see cref="Invocations"/> creations
 /// (about 3 % of the store), and <c>[IterationCleanup]</c> removes the sessions it created, so every iteration
 /// starts from the same million. New Tessera sessions belong to <see cref="Invocations"/>·4 pre-built user ids past
-/// the populated ones, reused each iteration (their previous sessions are gone by then). Removal leaves tombstones in
-/// Tessera's id table, which it rebuilds once live entries and tombstones pass half its slots (the collector would
-/// also compact it, but it is off here): that occasional rebuild of a multi-million-slot array falls inside some
-/// iteration, as it would in a server (near a million sessions, every few tens of thousands of creations). So
-/// outliers are kept (<c>[Outliers(DontRemove)]</c>): the mean of both stacks includes their occasional costs
-/// (Tessera's rebuilds, either stack's gen1/gen2 collections); the median shows the common call. Capacity limits
+/// the populated ones, reused each iteration (their previous sessions are gone by then). Tessera's id table removes by
+/// shifting entries back (no tombstones), but either stack grows its tables and collects gen1/gen2 now and then, inside
+/// some iteration, as in a server. So outliers are kept (<c>[Outliers(DontRemove)]</c>): the mean of both stacks includes
+/// their occasional costs
+/// (table growth, gen1/gen2 collections); the median shows the common call. Capacity limits
 /// are set far above the run's needs on both sides (ASP.NET Core's 200 MB default size limit counts ~85 MB here:
 /// 85 bytes per serialized session), and background collection is off in both.</para>
 /// </remarks>
