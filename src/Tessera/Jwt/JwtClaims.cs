@@ -27,8 +27,9 @@ public sealed class JwtClaims
     private StrongBox<JsonElement>? _payload;
     private StrongBox<JsonElement>? _header;
 
-    internal JwtClaims(string token, int firstDot, int secondDot, JwtKey key, ClaimTimes times)
+    internal JwtClaims(string token, int firstDot, int secondDot, JwtKey key, ClaimTimes times, string? sessionId)
     {
+        SessionId = sessionId;
         _token = token;
         _firstDot = firstDot;
         _secondDot = secondDot;
@@ -56,6 +57,12 @@ public sealed class JwtClaims
 
     /// <summary>The <c>jti</c> claim, or null.</summary>
     public string? Id => GetString("jti");
+
+    /// <summary>
+    /// The <c>sid</c> claim (the session the token is bound to), or null. Read during validation, which also refuses a
+    /// non-string <c>sid</c> as <see cref="JwtError.InvalidClaim"/>, so reading it costs nothing more.
+    /// </summary>
+    public string? SessionId { get; }
 
     /// <summary>The <c>aud</c> claim as a list (one element when it was a string); empty when absent.</summary>
     public IReadOnlyList<string> Audiences => TryGetStringArray("aud", out string[]? values) ? values : [];

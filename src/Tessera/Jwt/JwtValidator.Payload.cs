@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 
 namespace Tessera.Jwt;
 
@@ -11,8 +12,9 @@ public sealed partial class JwtValidator
     /// <see cref="JwtError.Malformed"/> at once; claim problems are collected and judged by
     /// <see cref="CheckClaims"/> in a fixed order.
     /// </summary>
-    private JwtError ReadPayload(ReadOnlySpan<byte> json, ref JsonMemberGuard guard, out ClaimTimes times)
+    private JwtError ReadPayload(ReadOnlySpan<byte> json, ref JsonMemberGuard guard, out ClaimTimes times, out string? sessionId)
     {
+        sessionId = null;
         long expires = ClaimTimes.Absent, notBefore = ClaimTimes.Absent, issuedAt = ClaimTimes.Absent;
         bool issuerAccepted = false, audienceAccepted = false, invalidClaim = false;
         ulong requiredSeen = 0;
@@ -57,6 +59,10 @@ public sealed partial class JwtValidator
                         break;
                     case ClaimMember.String:
                         valid = TryReadMatchingString(ref scanner, ref guard, [], out isString, out _);
+                        invalidClaim |= !isString;
+                        break;
+                    case ClaimMember.SessionId:
+                        valid = TryReadSessionId(ref scanner, ref guard, out isString, out sessionId);
                         invalidClaim |= !isString;
                         break;
                     default:
@@ -156,6 +162,7 @@ public sealed partial class JwtValidator
             'i' | ('s' << 8) | ('s' << 16) => ClaimMember.Issuer,
             'a' | ('u' << 8) | ('d' << 16) => ClaimMember.Audience,
             's' | ('u' << 8) | ('b' << 16) or 'j' | ('t' << 8) | ('i' << 16) => ClaimMember.String,
+            's' | ('i' << 8) | ('d' << 16) => ClaimMember.SessionId,
             _ => ClaimMember.Other,
         };
 
@@ -215,6 +222,36 @@ public sealed partial class JwtValidator
         }
 
         matched = accepted.Length > 0 && MatchesAny(raw, quoted, guard.Scratch, accepted);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads <c>sid</c>, which must be a string, as a string: the one claim a stateful-session check needs on every
+    /// request, so it is captured in this pass instead of parsing the payload again. A non-string is read past with
+    /// <paramref name="isString"/> false.
+    /// </summary>
+    private static bool TryReadSessionId(ref StrictJsonScanner scanner, ref JsonMemberGuard guard, out bool isString, out string? value)
+    {
+        value = null;
+        isString = scanner.Peek() == '"';
+        if (!isString)
+        {
+            return scanner.TrySkipValue(ref guard, depth: 1);
+        }
+
+        if (!scanner.TryReadString(out ReadOnlySpan<byte> raw, out ReadOnlySpan<byte> quoted))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> text = raw;
+        if (!quoted.IsEmpty)
+        {
+            int length = StrictJsonScanner.Unescape(quoted, guard.Scratch);
+            text = guard.Scratch[..Math.Max(length, 0)];
+        }
+
+        value = Encoding.UTF8.GetString(text);
         return true;
     }
 
@@ -295,5 +332,6 @@ public sealed partial class JwtValidator
         Issuer,
         Audience,
         String,
+        SessionId,
     }
 }

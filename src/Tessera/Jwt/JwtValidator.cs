@@ -187,9 +187,9 @@ public sealed partial class JwtValidator
             }
 
             guard = new JsonMemberGuard(entryBuffer, names, scopes);
-            error = ReadPayload(payload, ref guard, out ClaimTimes times);
+            error = ReadPayload(payload, ref guard, out ClaimTimes times, out string? sessionId);
             return error == JwtError.None
-                ? new JwtValidationResult(JwtError.None, new JwtClaims(token, firstDot, secondDot, key!, times))
+                ? new JwtValidationResult(JwtError.None, new JwtClaims(token, firstDot, secondDot, key!, times, sessionId))
                 : JwtValidationResult.Fail(error);
         }
         finally

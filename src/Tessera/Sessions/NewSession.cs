@@ -9,11 +9,15 @@ public sealed class NewSession
     /// <summary>The longest accepted <see cref="UserId"/>, in characters.</summary>
     public const int MaxUserIdLength = 256;
 
+    /// <summary>The largest accepted <see cref="TokenClaims"/>, in bytes.</summary>
+    public const int MaxTokenClaimsBytes = 4096;
+
     private readonly string _userId = "";
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _absoluteLifetime;
     private readonly int _maxSessionsPerUser;
     private readonly SessionLimitPolicy _limitPolicy;
+    private readonly byte[]? _tokenClaims;
 
     /// <summary>The user the session belongs to: 1 to 256 characters, compared ordinally.</summary>
     /// <exception cref="ArgumentException">Empty, too long, or not valid UTF-16.</exception>
@@ -65,6 +69,38 @@ public sealed class NewSession
     /// throws <see cref="ArgumentException"/> when a key, a value or the total is refused.
     /// </summary>
     public SessionData Data { get; init; }
+
+    /// <summary>
+    /// Claims every access token of the session carries besides the registered ones (the user's name, roles, ...):
+    /// one JSON object, UTF-8, at most <see cref="MaxTokenClaimsBytes"/> bytes, kept unchanged for the session's life
+    /// so a refresh can mint the same claims without asking the user database. Empty (the default) means none. The
+    /// store keeps the bytes as given (copied) and never interprets them; unlike <see cref="Data"/>, nothing can
+    /// change them after creation.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one JSON object, or too large.</exception>
+    public ReadOnlyMemory<byte> TokenClaims
+    {
+        get => _tokenClaims;
+        init
+        {
+            if (value.Length > MaxTokenClaimsBytes)
+            {
+                throw new ArgumentException($"Token claims are at most {MaxTokenClaimsBytes} bytes.", nameof(value));
+            }
+
+            if (value.IsEmpty)
+            {
+                _tokenClaims = null;
+                return;
+            }
+
+            SessionDataRules.ThrowIfNotJsonObject(value.Span);
+            _tokenClaims = value.ToArray();
+        }
+    }
+
+    /// <summary>The private copy behind <see cref="TokenClaims"/> (null when empty), adopted by stores that keep bytes.</summary>
+    internal byte[]? TokenClaimsArray => _tokenClaims;
 
     /// <summary>The hash of the first refresh secret; default (empty) when the session has no refresh token.</summary>
     public RefreshHash RefreshHash { get; init; }

@@ -39,6 +39,17 @@ internal static class SessionDataRules
         throw new ArgumentException("A session value must be exactly one valid JSON value (UTF-8).", nameof(utf8Json));
     }
 
+    /// <summary>Throws unless <paramref name="utf8Json"/> is exactly one JSON object (<see cref="NewSession.TokenClaims"/>).</summary>
+    public static void ThrowIfNotJsonObject(ReadOnlySpan<byte> utf8Json)
+    {
+        ThrowIfNotJsonValue(utf8Json);
+        int start = utf8Json.IndexOfAnyExcept(" \t\r\n"u8);
+        if (start < 0 || utf8Json[start] != (byte)'{')
+        {
+            throw new ArgumentException("Token claims must be one JSON object.", nameof(utf8Json));
+        }
+    }
+
     /// <summary>Throws unless every entry of a new session's initial data is a write the store would accept.</summary>
     [SkipLocalsInit] // the key buffer is written before it is read
     public static void ThrowIfRefused(SessionData data, SessionDataLimits limits)

@@ -50,6 +50,15 @@ public abstract class SessionRecord
     /// <summary>How many times the refresh token was rotated (0 for a new session). Orders tokens without clocks.</summary>
     public abstract int RefreshGeneration { get; }
 
+    /// <summary>
+    /// When the current refresh hash was set: <see cref="CreatedAt"/> until the first rotation, then the time of the
+    /// latest rotation. The token service measures the refresh window from here.
+    /// </summary>
+    public abstract DateTimeOffset RefreshIssuedAt { get; }
+
+    /// <summary>The claims given at creation (<see cref="NewSession.TokenClaims"/>), unchanged; empty when none.</summary>
+    public abstract ReadOnlyMemory<byte> TokenClaims { get; }
+
     /// <summary>The session's data at the time of reading.</summary>
     public abstract SessionData Data { get; }
 

@@ -1076,17 +1076,42 @@ public sealed class StrictValidationTests
 
     [Theory]
     [InlineData("", JwtError.ClaimMissing)]
-    [InlineData(",\"sid\":\"s-1\"", JwtError.None)]
-    [InlineData(",\"sid\":null", JwtError.None)]
-    [InlineData(",\"\\u0073id\":\"s-1\"", JwtError.None)]
-    [InlineData(",\"SID\":\"s-1\"", JwtError.ClaimMissing)]
-    [InlineData(",\"x\":{\"sid\":\"s-1\"}", JwtError.ClaimMissing)]
+    [InlineData(",\"org\":\"o-1\"", JwtError.None)]
+    [InlineData(",\"org\":null", JwtError.None)]
+    [InlineData(",\"\\u006frg\":\"o-1\"", JwtError.None)]
+    [InlineData(",\"ORG\":\"o-1\"", JwtError.ClaimMissing)]
+    [InlineData(",\"x\":{\"org\":\"o-1\"}", JwtError.ClaimMissing)]
     public void Validate_RequiredClaims_MustBePresentAtTopLevel(string extra, JwtError expected)
     {
         string token = Sign(s_hmac, HmacHeader, Payload()[..^1] + extra + "}");
-        JwtValidator validator = CreateValidator(o => { o.RequiredClaims.Add("sid"); o.RequiredClaims.Add("sub"); });
+        JwtValidator validator = CreateValidator(o => { o.RequiredClaims.Add("org"); o.RequiredClaims.Add("sub"); });
 
         Assert.Equal(expected, Check(validator, token).Error);
+    }
+
+    [Theory]
+    [InlineData(",\"sid\":\"s-1\"", JwtError.None, "s-1")]
+    [InlineData(",\"sid\":\"s\\u002d1\\n\"", JwtError.None, "s-1\n")]
+    [InlineData(",\"\\u0073id\":\"s-2\"", JwtError.None, "s-2")]
+    [InlineData(",\"sid\":\"\"", JwtError.None, "")]
+    [InlineData("", JwtError.None, null)]
+    [InlineData(",\"SID\":\"s-1\"", JwtError.None, null)]
+    [InlineData(",\"x\":{\"sid\":\"s-1\"}", JwtError.None, null)]
+    [InlineData(",\"sid\":null", JwtError.InvalidClaim, null)]
+    [InlineData(",\"sid\":1", JwtError.InvalidClaim, null)]
+    [InlineData(",\"sid\":[\"s-1\"]", JwtError.InvalidClaim, null)]
+    public void Validate_SessionIdClaim_CapturedAsStringAndMustBeOne(string extra, JwtError expected, string? sessionId)
+    {
+        string token = Sign(s_hmac, HmacHeader, Payload()[..^1] + extra + "}");
+
+        JwtValidationResult result = Check(CreateValidator(), token);
+
+        Assert.Equal(expected, result.Error);
+        Assert.Equal(sessionId, result.Claims?.SessionId);
+        if (result.IsValid)
+        {
+            Assert.Equal(result.Claims!.GetString("sid"), result.Claims.SessionId); // the same value the general reader finds
+        }
     }
 
     [Fact]

@@ -150,6 +150,67 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateAsync_WithTokenClaims_RecordReturnsExactBytesThatNoWriteChanges()
+    {
+        byte[] claims = Encoding.UTF8.GetBytes("""{"name":"Ålice ✓","roles":["admin","reader"],"n":1.5e3}""");
+        NewSession request = new() { UserId = "alice", IdleTimeout = s_idle, AbsoluteLifetime = s_lifetime, TokenClaims = claims };
+        claims[2] = (byte)'X'; // NewSession keeps its own copy
+
+        SessionRecord created = await CreateAsync(request);
+        await SetOkAsync(created.Id, "name", "\"mallory\"");
+        Assert.Equal(SessionWriteStatus.Ok, await Store.ClearValuesAsync(created.Id, s_ct));
+        SessionRecord? read = await Store.TouchAsync(created.Id, s_ct);
+
+        Assert.NotNull(read);
+        string expected = """{"name":"Ålice ✓","roles":["admin","reader"],"n":1.5e3}""";
+        Assert.Equal(expected, Encoding.UTF8.GetString(created.TokenClaims.Span));
+        Assert.Equal(expected, Encoding.UTF8.GetString(read.TokenClaims.Span));
+        Assert.True((await CreateAsync("bob")).TokenClaims.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("[1,2]")]
+    [InlineData("\"text\"")]
+    [InlineData("{\"a\":1} {}")]
+    [InlineData("{\"a\":")]
+    public void NewSession_TokenClaimsNotOneJsonObject_ThrowsArgumentException(string json)
+    {
+        Assert.Throws<ArgumentException>(() => new NewSession { UserId = "alice", IdleTimeout = s_idle, AbsoluteLifetime = s_lifetime, TokenClaims = Encoding.UTF8.GetBytes(json) });
+    }
+
+    [Fact]
+    public void NewSession_TokenClaimsOver4KiB_ThrowsArgumentException()
+    {
+        string big = "{\"a\":\"" + new string('x', NewSession.MaxTokenClaimsBytes) + "\"}";
+        Assert.Throws<ArgumentException>(() => new NewSession { UserId = "alice", IdleTimeout = s_idle, AbsoluteLifetime = s_lifetime, TokenClaims = Encoding.UTF8.GetBytes(big) });
+    }
+
+    [Fact]
+    public async Task RefreshIssuedAt_CreationThenEachRotation_IsTimeTheCurrentHashWasSet()
+    {
+        RefreshHash h0 = Hash("s0");
+        RefreshHash h1 = Hash("s1");
+        Time.Advance(TimeSpan.FromSeconds(1.5));
+        DateTimeOffset created = Time.GetUtcNow();
+        string id = (await CreateAsync(Request("alice", refresh: h0))).Id;
+        Assert.Equal(created, (await Store.GetAsync(id, s_ct))!.RefreshIssuedAt);
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.NotNull(await Store.TouchAsync(id, s_ct)); // a touch is not a rotation
+        Assert.Equal(created, (await Store.GetAsync(id, s_ct))!.RefreshIssuedAt);
+
+        Time.Advance(TimeSpan.FromMinutes(3));
+        DateTimeOffset rotated = Time.GetUtcNow();
+        Assert.Equal(RotationStatus.Rotated, (await Store.RotateRefreshAsync(id, h0, h1, Envelope(1), s_ct)).Status);
+        Assert.Equal(rotated, (await Store.GetAsync(id, s_ct))!.RefreshIssuedAt);
+
+        Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(RotationStatus.Retired, (await Store.RotateRefreshAsync(id, h0, Hash("x"), Envelope(2), s_ct)).Status);
+        Assert.Equal(RotationStatus.Mismatch, (await Store.RotateRefreshAsync(id, Hash("y"), Hash("x"), Envelope(2), s_ct)).Status);
+        Assert.Equal(rotated, (await Store.GetAsync(id, s_ct))!.RefreshIssuedAt);
+    }
+
+    [Fact]
     public async Task CreateAsync_MinimalRequest_NoClientAndEmptyRefreshHash()
     {
         SessionRecord record = await CreateAsync("alice");
@@ -742,7 +803,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
 
             await SetOkAsync(id, "kept", "\"kept\"");
 
-            SessionWriteStatus[] results = await RunTogetherAsync(Writers, i => i % 2 == 0
+            SessionWriteStatus[] results = await Concurrently.RunTogetherAsync(Writers, i => i % 2 == 0
                 ? Store.SetValueAsync(id, $"new-{i}", Json($"{{\"writer\":{i}}}"), s_ct).AsTask()
                 : Store.RemoveValueAsync(id, $"old-{i / 2}", s_ct).AsTask());
 
@@ -773,7 +834,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         {
             string id = (await CreateAsync(User(trial))).Id;
 
-            SessionWriteStatus[] results = await RunTogetherAsync(Writers, i => Store.SetValueAsync(id, "shared", values[i], s_ct).AsTask());
+            SessionWriteStatus[] results = await Concurrently.RunTogetherAsync(Writers, i => Store.SetValueAsync(id, "shared", values[i], s_ct).AsTask());
 
             Assert.All(results, status => Assert.Equal(SessionWriteStatus.Ok, status));
             SessionData data = (await Store.GetAsync(id, s_ct))!.Data;
@@ -1160,7 +1221,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
             RefreshHash[] replacements = Enumerable.Range(0, Racers).Select(i => Hash($"trial-{trial}-racer-{i}")).ToArray();
             string id = (await CreateAsync(Request(User(trial % 16), refresh: expected))).Id;
 
-            RotationResult[] results = await RunTogetherAsync(Racers, i =>
+            RotationResult[] results = await Concurrently.RunTogetherAsync(Racers, i =>
                 Store.RotateRefreshAsync(id, expected, replacements[i], Envelope((byte)i), s_ct).AsTask());
 
             int winner = Array.FindIndex(results, r => r.Status == RotationStatus.Rotated);
@@ -1325,7 +1386,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
                 before.Add((await CreateAsync(user)).Id);
             }
 
-            (SessionCreateResult Create, IReadOnlyList<string>? Removed)[] results = await RunTogetherAsync(Creators + 1, async i =>
+            (SessionCreateResult Create, IReadOnlyList<string>? Removed)[] results = await Concurrently.RunTogetherAsync(Creators + 1, async i =>
                 i == 0
                     ? (default(SessionCreateResult), await Store.RemoveUserSessionsAsync(user, null, s_ct))
                     : (await Store.CreateAsync(Request(user), s_ct), (IReadOnlyList<string>?)null));
@@ -1589,7 +1650,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
             string id = (await CreateAsync(Request("alice", window, window * 2))).Id;
             Time.Advance(window / 10);
 
-            await RunTogetherAsync(2, async i => i == 0
+            await Concurrently.RunTogetherAsync(2, async i => i == 0
                 ? await Store.TouchAsync(id, s_ct) is not null
                 : await Store.RemoveAsync(id, s_ct));
 
@@ -1699,7 +1760,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         {
             string user = User(trial);
 
-            SessionCreateResult[] results = await RunTogetherAsync(Racers, _ => Store.CreateAsync(Request(user, maxPerUser: Limit), s_ct).AsTask());
+            SessionCreateResult[] results = await Concurrently.RunTogetherAsync(Racers, _ => Store.CreateAsync(Request(user, maxPerUser: Limit), s_ct).AsTask());
 
             Assert.Equal(Limit, results.Count(r => r.Status == SessionCreateStatus.Created));
             Assert.Equal(Racers - Limit, results.Count(r => r.Status == SessionCreateStatus.UserLimitReached));
@@ -1718,7 +1779,7 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
         {
             string user = User(trial);
 
-            SessionCreateResult[] results = await RunTogetherAsync(Racers, _ =>
+            SessionCreateResult[] results = await Concurrently.RunTogetherAsync(Racers, _ =>
                 Store.CreateAsync(Request(user, maxPerUser: Limit, policy: SessionLimitPolicy.EvictOldest), s_ct).AsTask());
 
             Assert.All(results, r => Assert.Equal(SessionCreateStatus.Created, r.Status));
@@ -1869,34 +1930,6 @@ public abstract class SessionStoreContractTests : IAsyncLifetime
     {
         char replacement = Base64UrlAlphabet[(Base64UrlAlphabet.IndexOf(id[index], StringComparison.Ordinal) + 1) % Base64UrlAlphabet.Length];
         return string.Concat(id.AsSpan(0, index), new ReadOnlySpan<char>(in replacement), id.AsSpan(index + 1));
-    }
-
-    /// <summary>
-    /// Runs <paramref name="count"/> calls on thread-pool threads released together by a barrier, so that they
-    /// really overlap, and returns their results in call order.
-    /// </summary>
-    private static async Task<T[]> RunTogetherAsync<T>(int count, Func<int, Task<T>> action)
-    {
-        // Every participant blocks at the barrier until all have arrived: make sure the pool has the threads.
-        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
-        if (workers < count + 4)
-        {
-            ThreadPool.SetMinThreads(count + 4, completionPorts);
-        }
-
-        using var barrier = new Barrier(count);
-        var tasks = new Task<T>[count];
-        for (int i = 0; i < count; i++)
-        {
-            int index = i;
-            tasks[i] = Task.Run(() =>
-            {
-                barrier.SignalAndWait();
-                return action(index);
-            });
-        }
-
-        return await Task.WhenAll(tasks);
     }
 }
 

@@ -26,6 +26,7 @@ internal sealed class InMemorySession : SessionRecord
     private readonly long _idleTicks;
     private readonly long _absoluteTicks;
     private readonly SessionClientInfo? _client;
+    private readonly byte[]? _tokenClaims;
     private RefreshHash _refresh;
     private RetiredRefresh? _retired;
     private int _generation;
@@ -47,6 +48,7 @@ internal sealed class InMemorySession : SessionRecord
         _idleTicks = request.IdleTimeout.Ticks;
         _absoluteTicks = SaturatingAdd(nowTicks, request.AbsoluteLifetime.Ticks);
         _client = request.Client;
+        _tokenClaims = request.TokenClaimsArray; // immutable, so it is adopted, not copied
         _refresh = request.RefreshHash;
         DataBlob = request.Data.Encoded; // immutable, so it is adopted, not copied
     }
@@ -78,6 +80,11 @@ internal sealed class InMemorySession : SessionRecord
 
     public override int RefreshGeneration => Volatile.Read(ref _generation);
 
+    // The retired record is replaced whole under the monitor, so one volatile read sees a consistent time.
+    public override DateTimeOffset RefreshIssuedAt => new(Volatile.Read(ref _retired)?.RetiredAtTicks ?? _createdTicks, TimeSpan.Zero);
+
+    public override ReadOnlyMemory<byte> TokenClaims => _tokenClaims;
+
     public override SessionData Data
     {
         get
@@ -90,7 +97,7 @@ internal sealed class InMemorySession : SessionRecord
     public long ExpiresAtTicks => Math.Min(SaturatingAdd(Volatile.Read(ref LastSeenTicks), _idleTicks), _absoluteTicks);
 
     /// <summary>Bytes charged to the store for this session, its data excluded (see <see cref="DataBlob"/>).</summary>
-    public int BaseBytes => OverheadBytes + (2 * _userId.Length) + (2 * (_client?.CharCount ?? 0));
+    public int BaseBytes => OverheadBytes + (2 * _userId.Length) + (2 * (_client?.CharCount ?? 0)) + (_tokenClaims?.Length ?? 0);
 
     public bool IsLiveAt(long nowTicks) => Volatile.Read(ref State) == Live && nowTicks < ExpiresAtTicks;
 
@@ -122,7 +129,7 @@ internal sealed class InMemorySession : SessionRecord
 
             if (!_refresh.IsEmpty && _refresh.Equals(expected))
             {
-                _retired = new RetiredRefresh(expected, nowTicks, envelope.ToArray());
+                Volatile.Write(ref _retired, new RetiredRefresh(expected, nowTicks, envelope.ToArray()));
                 _refresh = next;
                 Volatile.Write(ref _generation, _generation + 1);
                 Touch(nowTicks);
