@@ -26,10 +26,11 @@ public sealed class JwtClaims
     // Boxed so that publishing a parsed element is one atomic reference write (JsonElement is a two-field struct).
     private StrongBox<JsonElement>? _payload;
     private StrongBox<JsonElement>? _header;
+    private string? _sessionId;
 
     internal JwtClaims(string token, int firstDot, int secondDot, JwtKey key, ClaimTimes times, string? sessionId)
     {
-        SessionId = sessionId;
+        _sessionId = sessionId;
         _token = token;
         _firstDot = firstDot;
         _secondDot = secondDot;
@@ -59,10 +60,11 @@ public sealed class JwtClaims
     public string? Id => GetString("jti");
 
     /// <summary>
-    /// The <c>sid</c> claim (the session the token is bound to), or null. Read during validation, which also refuses a
-    /// non-string <c>sid</c> as <see cref="JwtError.InvalidClaim"/>, so reading it costs nothing more.
+    /// The <c>sid</c> claim (the session the token is bound to), or null. Validation refuses a non-string <c>sid</c>
+    /// (<see cref="JwtError.InvalidClaim"/>); the token service's validator captures it during validation, so reading it
+    /// there costs nothing more, and elsewhere it is decoded on first read like any other claim.
     /// </summary>
-    public string? SessionId { get; }
+    public string? SessionId => _sessionId ??= GetString("sid");
 
     /// <summary>The <c>aud</c> claim as a list (one element when it was a string); empty when absent.</summary>
     public IReadOnlyList<string> Audiences => TryGetStringArray("aud", out string[]? values) ? values : [];

@@ -61,8 +61,12 @@ public sealed partial class JwtValidator
                         valid = TryReadMatchingString(ref scanner, ref guard, [], out isString, out _);
                         invalidClaim |= !isString;
                         break;
-                    case ClaimMember.SessionId:
+                    case ClaimMember.SessionId when CaptureSessionId:
                         valid = TryReadSessionId(ref scanner, ref guard, out isString, out sessionId);
+                        invalidClaim |= !isString;
+                        break;
+                    case ClaimMember.SessionId:
+                        valid = TryReadMatchingString(ref scanner, ref guard, [], out isString, out _);
                         invalidClaim |= !isString;
                         break;
                     default:
@@ -227,8 +231,9 @@ public sealed partial class JwtValidator
 
     /// <summary>
     /// Reads <c>sid</c>, which must be a string, as a string: the one claim a stateful-session check needs on every
-    /// request, so it is captured in this pass instead of parsing the payload again. A non-string is read past with
-    /// <paramref name="isString"/> false.
+    /// request, so it is captured in this pass instead of parsing the payload again (only when
+    /// <see cref="CaptureSessionId"/> is set: other callers would pay for a string they may never read). A non-string
+    /// is read past with <paramref name="isString"/> false.
     /// </summary>
     private static bool TryReadSessionId(ref StrictJsonScanner scanner, ref JsonMemberGuard guard, out bool isString, out string? value)
     {

@@ -70,6 +70,12 @@ public sealed partial class JwtValidator
     }
 
     /// <summary>
+    /// Whether <c>sid</c> is turned into <see cref="JwtClaims.SessionId"/> during validation (the token service reads it
+    /// on every request) rather than on first read. Either way a non-string <c>sid</c> is <see cref="JwtError.InvalidClaim"/>.
+    /// </summary>
+    internal bool CaptureSessionId { get; init; }
+
+    /// <summary>
     /// The verification keys. Replace the whole set to rotate keys; the swap is atomic and affects the
     /// next call to <see cref="Validate(string)"/>.
     /// </summary>

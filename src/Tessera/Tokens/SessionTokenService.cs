@@ -83,7 +83,7 @@ public sealed partial class SessionTokenService : IDisposable
             RequiredClaims = { "sub", SessionIdClaim },
             RequireExpirationTime = true,
             ClockSkew = _options.ClockSkew,
-        }, validationKeys, _time);
+        }, validationKeys, _time) { CaptureSessionId = true };
         _cache = _options.ValidatedTokenCacheSize > 0 ? new ValidatedTokenCache(_options.ValidatedTokenCacheSize) : null;
         _revocations = new RecentRevocations(_options.AccessTokenLifetime + _options.ClockSkew, _time);
         _metrics = new TokenMetrics(meterFactory, store);
