@@ -1,0 +1,161 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tessera.Jwt;
+using Tessera.Tokens;
+
+namespace Tessera.AspNetCore.Authentication;
+
+/// <summary>
+/// The Tessera authentication scheme: a Bearer token (or, in cookie mode, the access cookie) is authenticated by
+/// <see cref="SessionTokenService.AuthenticateAsync"/> — the JWT, then its live session. Success yields a principal
+/// with <c>sub</c>, <c>sid</c>, <c>name</c> and one <c>role</c> per role, sets <see cref="ITesseraFeature"/>, and binds
+/// <c>HttpContext.Session</c> to the token's session.
+/// </summary>
+/// <remarks>
+/// No credential: <c>NoResult</c> (other schemes may run). A refused token: <c>Fail</c>, and the challenge answers 401
+/// with <c>WWW-Authenticate: Bearer error="invalid_token"</c> (RFC 6750 §3) and a problem whose <c>error</c> is the
+/// service's code. A cookie-authenticated unsafe request without CSRF proof fails the same way, answered 403
+/// <c>csrf_failed</c>. Forbidden: 403 <c>insufficient_scope</c>.
+/// </remarks>
+internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<TesseraAuthenticationOptions>
+{
+    private const string FailureItem = "tessera.failure";
+    private readonly SessionTokenService _tokens;
+    private readonly CsrfProtection _csrf;
+    private readonly TesseraOptions _tessera;
+
+    /// <summary>Created per request by the authentication system.</summary>
+    public TesseraAuthenticationHandler(
+        IOptionsMonitor<TesseraAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+        SessionTokenService tokens, IOptions<TesseraOptions> tessera, CsrfProtection csrf)
+        : base(options, logger, encoder)
+    {
+        _tokens = tokens;
+        _tessera = tessera.Value;
+        _csrf = csrf;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        (string? token, TesseraTransport transport) = ReadToken();
+        if (token is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        AuthenticationResult result = await _tokens.AuthenticateAsync(token, Context.RequestAborted).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            Log.TokenRefused(Logger, result.ErrorCode!);
+            return Failure(result.ErrorCode!, Describe(result.Error));
+        }
+
+        if (transport == TesseraTransport.Cookie)
+        {
+            CsrfResult csrf = _csrf.Check(Request, result.SessionId!);
+            if (csrf != CsrfResult.Passed)
+            {
+                Log.CsrfRefused(Logger, Request.Method, Request.Path, csrf.ToString());
+                return Failure("csrf_failed", "Cookie-authenticated requests that change state need a same-origin source and the session's CSRF token.");
+            }
+        }
+
+        var session = new TesseraSession(_tokens.Store, result.Session!);
+        Context.Features.Set<ITesseraFeature>(new TesseraFeature(result, transport, session));
+        Context.Features.Set<ISessionFeature>(new SessionFeature { Session = session });
+        return AuthenticateResult.Success(new AuthenticationTicket(CreatePrincipal(result), Scheme.Name));
+    }
+
+    /// <inheritdoc/>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        (string Error, string Detail)? failure = Context.Items.TryGetValue(FailureItem, out object? item) ? ((string, string))item! : null;
+        if (failure is ("csrf_failed", string csrfDetail))
+        {
+            return Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "csrf_failed", csrfDetail);
+        }
+
+        // RFC 6750 §3.1: no error code when the request carried no credential.
+        Response.Headers.WWWAuthenticate = failure is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{failure.Value.Detail}\"";
+        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, failure?.Error ?? "invalid_token",
+            failure?.Detail ?? "This resource needs an access token (Authorization: Bearer).");
+    }
+
+    /// <inheritdoc/>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
+        return Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "insufficient_scope", "The access token is valid but does not grant this resource.");
+    }
+
+    private (string? Token, TesseraTransport Transport) ReadToken()
+    {
+        string? authorization = Request.Headers.Authorization;
+        if (!string.IsNullOrEmpty(authorization))
+        {
+            return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? (authorization["Bearer ".Length..].Trim(), TesseraTransport.Bearer)
+                : (null, TesseraTransport.Bearer);
+        }
+
+        if (Options.AcceptCookies && _tessera.Cookies.Enabled && Request.Cookies.TryGetValue(_tessera.Cookies.AccessCookieName, out string? cookie) && !string.IsNullOrEmpty(cookie))
+        {
+            return (cookie, TesseraTransport.Cookie);
+        }
+
+        return (null, TesseraTransport.Bearer);
+    }
+
+    private AuthenticateResult Failure(string error, string detail)
+    {
+        Context.Items[FailureItem] = (error, detail);
+        return AuthenticateResult.Fail(detail);
+    }
+
+    private static string Describe(AuthenticationError error) => error switch
+    {
+        AuthenticationError.TokenExpired => "The access token has expired; refresh it.",
+        AuthenticationError.SessionExpired => "The session of this token has ended.",
+        AuthenticationError.SessionRevoked => "The session of this token was revoked.",
+        _ => "The access token is not valid.",
+    };
+
+    private static ClaimsPrincipal CreatePrincipal(AuthenticationResult result)
+    {
+        JwtClaims claims = result.Claims!;
+        string userId = result.UserId!;
+        var list = new List<Claim>(6)
+        {
+            new(TesseraClaimTypes.Subject, userId),
+            new(ClaimTypes.NameIdentifier, userId),
+            new(TesseraClaimTypes.SessionId, result.SessionId!),
+        };
+        if (claims.TryGetString("name", out string? name) && name is not null)
+        {
+            list.Add(new Claim(TesseraClaimTypes.Name, name));
+        }
+
+        if (claims.TryGetStringArray("roles", out string[]? roles))
+        {
+            foreach (string role in roles)
+            {
+                list.Add(new Claim(TesseraClaimTypes.Role, role));
+            }
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(list, TesseraDefaults.AuthenticationScheme, TesseraClaimTypes.Name, TesseraClaimTypes.Role));
+    }
+
+    private sealed class SessionFeature : ISessionFeature
+    {
+        public ISession Session { get; set; } = null!;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Tessera.AspNetCore;
+
+/// <summary>
+/// Login throttling with ASP.NET Core's rate limiters (System.Threading.RateLimiting): a fixed window per client IP
+/// and one per user name (case-insensitive), so neither one address nor a distributed guesser against one account
+/// gets far. Every attempt counts, successful or not. Thread-safe.
+/// </summary>
+internal sealed class LoginThrottle : IDisposable
+{
+    private readonly PartitionedRateLimiter<string>? _perClient;
+    private readonly PartitionedRateLimiter<string>? _perUser;
+
+    public LoginThrottle(IOptions<TesseraOptions> options)
+    {
+        TesseraLoginLimitOptions limits = options.Value.LoginLimits;
+        _perClient = Create(limits.PerClient, limits.Window);
+        _perUser = Create(limits.PerUser, limits.Window);
+    }
+
+    /// <summary>Takes one attempt for the client and the user name; null when allowed, else the wait before retrying.</summary>
+    public TimeSpan? TryAcquire(string clientKey, string userName)
+    {
+        TimeSpan? wait = Take(_perClient, clientKey);
+        return wait ?? Take(_perUser, userName.ToUpperInvariant());
+    }
+
+    public void Dispose()
+    {
+        _perClient?.Dispose();
+        _perUser?.Dispose();
+    }
+
+    private static TimeSpan? Take(PartitionedRateLimiter<string>? limiter, string key)
+    {
+        if (limiter is null)
+        {
+            return null;
+        }
+
+        using RateLimitLease lease = limiter.AttemptAcquire(key);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+    }
+
+    private static PartitionedRateLimiter<string>? Create(int permits, TimeSpan window) => permits == 0 ? null
+        : PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+}
