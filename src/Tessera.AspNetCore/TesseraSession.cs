@@ -33,12 +33,12 @@ public sealed class TesseraSession : ISession
     private readonly Dictionary<string, byte[]?> _changes = new(StringComparer.Ordinal);
     private bool _cleared;
 
-    internal TesseraSession(ISessionStore store, SessionRecord session)
+    internal TesseraSession(ISessionStore store, string sessionId, string userId, SessionData data)
     {
         _store = store;
-        Id = session.Id;
-        UserId = session.UserId;
-        _loaded = session.Data;
+        Id = sessionId;
+        UserId = userId;
+        _loaded = data;
     }
 
     /// <summary>The session id (the access token's <c>sid</c>).</summary>

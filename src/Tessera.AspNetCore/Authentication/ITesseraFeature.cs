@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Tessera.Sessions;
 using Tessera.Tokens;
 
 namespace Tessera.AspNetCore.Authentication;
@@ -18,11 +21,25 @@ public interface ITesseraFeature
     TesseraSession Session { get; }
 }
 
-internal sealed class TesseraFeature(AuthenticationResult authentication, TesseraTransport transport, TesseraSession session) : ITesseraFeature
+/// <summary>
+/// The one per-request object of the scheme: the feature itself and ASP.NET Core's <see cref="ISessionFeature"/>. The
+/// session object is made on first use, so requests that never touch <c>HttpContext.Session</c> do not pay for it.
+/// </summary>
+internal sealed class TesseraFeature(ISessionStore store, AuthenticationResult authentication, TesseraTransport transport) : ITesseraFeature, ISessionFeature
 {
+    private TesseraSession? _session;
+    private ISession? _replaced;
+
     public AuthenticationResult Authentication { get; } = authentication;
 
     public TesseraTransport Transport { get; } = transport;
 
-    public TesseraSession Session { get; } = session;
+    public TesseraSession Session => _session ??= new TesseraSession(store, Authentication.SessionId!, Authentication.UserId!, Authentication.Session!.Data);
+
+    // Another middleware (UseSession) may set its own; then HttpContext.Session is that one, and ITesseraFeature.Session still ours.
+    ISession ISessionFeature.Session
+    {
+        get => _replaced ?? Session;
+        set => _replaced = value;
+    }
 }

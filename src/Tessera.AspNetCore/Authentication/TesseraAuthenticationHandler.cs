@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -25,6 +26,7 @@ namespace Tessera.AspNetCore.Authentication;
 internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<TesseraAuthenticationOptions>
 {
     private const string FailureItem = "tessera.failure";
+    private static readonly ConditionalWeakTable<JwtClaims, PrincipalParts> s_parts = new();
     private readonly SessionTokenService _tokens;
     private readonly CsrfProtection _csrf;
     private readonly TesseraOptions _tessera;
@@ -66,9 +68,9 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
             }
         }
 
-        var session = new TesseraSession(_tokens.Store, result.Session!);
-        Context.Features.Set<ITesseraFeature>(new TesseraFeature(result, transport, session));
-        Context.Features.Set<ISessionFeature>(new SessionFeature { Session = session });
+        var feature = new TesseraFeature(_tokens.Store, result, transport);
+        Context.Features.Set<ITesseraFeature>(feature);
+        Context.Features.Set<ISessionFeature>(feature);
         return AuthenticateResult.Success(new AuthenticationTicket(CreatePrincipal(result), Scheme.Name));
     }
 
@@ -130,32 +132,32 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
 
     private static ClaimsPrincipal CreatePrincipal(AuthenticationResult result)
     {
-        JwtClaims claims = result.Claims!;
+        // Name and roles are decoded once per validated token (the claims object is cached with it), not per request.
+        PrincipalParts parts = s_parts.GetValue(result.Claims!, static claims => PrincipalParts.From(claims));
         string userId = result.UserId!;
-        var list = new List<Claim>(6)
+        var identity = new ClaimsIdentity(TesseraDefaults.AuthenticationScheme, TesseraClaimTypes.Name, TesseraClaimTypes.Role);
+        // Claims created with the identity as subject are added as they are (others would be cloned).
+        identity.AddClaim(new Claim(TesseraClaimTypes.Subject, userId, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, userId, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+        identity.AddClaim(new Claim(TesseraClaimTypes.SessionId, result.SessionId!, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+        if (parts.Name is not null)
         {
-            new(TesseraClaimTypes.Subject, userId),
-            new(ClaimTypes.NameIdentifier, userId),
-            new(TesseraClaimTypes.SessionId, result.SessionId!),
-        };
-        if (claims.TryGetString("name", out string? name) && name is not null)
-        {
-            list.Add(new Claim(TesseraClaimTypes.Name, name));
+            identity.AddClaim(new Claim(TesseraClaimTypes.Name, parts.Name, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
         }
 
-        if (claims.TryGetStringArray("roles", out string[]? roles))
+        foreach (string role in parts.Roles)
         {
-            foreach (string role in roles)
-            {
-                list.Add(new Claim(TesseraClaimTypes.Role, role));
-            }
+            identity.AddClaim(new Claim(TesseraClaimTypes.Role, role, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
         }
 
-        return new ClaimsPrincipal(new ClaimsIdentity(list, TesseraDefaults.AuthenticationScheme, TesseraClaimTypes.Name, TesseraClaimTypes.Role));
+        return new ClaimsPrincipal(identity);
     }
 
-    private sealed class SessionFeature : ISessionFeature
+    private sealed record PrincipalParts(string? Name, string[] Roles)
     {
-        public ISession Session { get; set; } = null!;
+        public static PrincipalParts From(JwtClaims claims) => new(
+            claims.TryGetString("name", out string? name) ? name : null,
+            claims.TryGetStringArray("roles", out string[]? roles) ? roles : []);
     }
+
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# HTTP load test (wrk, loopback): the same tiny JSON unauthenticated, behind Tessera (in-memory store; HS256,
+# then ES256 with the repeat-token cache) and behind ASP.NET Core's JwtBearer (HS256, stateless). Runs are
+# interleaved in rounds (bare, tessera, jwt, bare, ...) so the machine's drift hits every endpoint alike, and each
+# endpoint's figure is the median of its rounds; ratios are to /bare in the same app process.
+# /floor (a scheme that accepts everything with a fixed principal) shows what ASP.NET Core's authentication +
+# authorization pipeline costs by itself, under any scheme.
+# Bounded: ROUNDS x endpoints x DURATION (default 3 x 6 x 10 s, plus warm-ups); the app is stopped by its PID.
+# Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+duration=${DURATION:-10s}
+rounds=${ROUNDS:-3}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-1}
+port=${PORT:-5099}
+base="http://127.0.0.1:$port"
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi
+fi
+
+dotnet build -c Release bench/Tessera.Benchmarks.Http -v quiet -nologo >/dev/null
+app=bench/Tessera.Benchmarks.Http/bin/Release/net10.0/Tessera.Benchmarks.Http.dll
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true' EXIT
+results=$(mktemp)
+
+rps() { # endpoint token -> requests/s
+  local header=()
+  [ -n "$2" ] && header=(-H "Authorization: Bearer $2")
+  wrk -t"$threads" -c"$connections" -d"$duration" "${header[@]}" "$base/$1" | awk '/Requests\/sec/ { print $2 }'
+}
+
+for alg in HS256 ES256; do
+  DOTNET_gcServer=0 dotnet "$app" --urls "$base" --alg "$alg" & pid=$!
+  for _ in $(seq 100); do curl -sf "$base/bare" >/dev/null 2>&1 && break; sleep 0.2; done
+  tokens=$(curl -sf "$base/tokens")
+  tessera=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tessera"])' <<<"$tokens")
+  jwt=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["jwt"])' <<<"$tokens")
+  # Every endpoint must answer 200 with its token and 401 without, or the numbers mean nothing.
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tessera" "$base/tessera")" = 200 ] || { echo "tessera refused its token" >&2; exit 1; }
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/tessera")" = 401 ] || { echo "tessera accepted no token" >&2; exit 1; }
+  endpoints=(bare tessera)
+  if [ "$alg" = HS256 ]; then
+    endpoints+=(jwt floor)
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $jwt" "$base/jwt")" = 200 ] || { echo "jwt refused its token" >&2; exit 1; }
+  fi
+  for e in "${endpoints[@]}"; do # warm-up: JIT, tiered compilation, caches
+    t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
+    wrk -t"$threads" -c"$connections" -d3s ${t:+-H "Authorization: Bearer $t"} "$base/$e" >/dev/null
+  done
+  for round in $(seq "$rounds"); do
+    for e in "${endpoints[@]}"; do
+      t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
+      echo "$alg $e $round $(rps "$e" "$t")" | tee -a "$results"
+    done
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+done
+
+echo
+echo "| app | endpoint | rounds (requests/s) | median | ratio to /bare |"
+echo "|---|---|---|--:|--:|"
+python3 - "$results" <<'PY'
+import sys, statistics, collections
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    alg, endpoint, _, value = line.split()
+    runs[(alg, endpoint)].append(float(value))
+for (alg, endpoint), values in runs.items():
+    median = statistics.median(values)
+    bare = statistics.median(runs[(alg, "bare")])
+    print(f"| {alg} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {median:,.0f} | {median / bare:.2f} |")
+PY
+rm -f "$results"
