@@ -1,0 +1,174 @@
+using System.Text;
+using System.Text.Json;
+using Tessera.Jwt;
+using Tessera.Server.Users;
+
+namespace Tessera.Server;
+
+/// <summary>
+/// The command line of the same program: <c>user add|list|disable|enable|passwd</c>, <c>keys list|rotate</c>,
+/// <c>token decode &lt;jwt&gt;</c>. It works on the data folder directly (<c>Tessera__DataDir</c> or
+/// <c>--Tessera:DataDir</c>, default <c>./data</c>); a running server picks up users at once and keys at its next start.
+/// Exit codes: 0 done, 1 refused (e.g. unknown user), 2 bad usage.
+/// </summary>
+internal static class Cli
+{
+    private const string Usage = """
+        usage: Tessera.Server [serve] [--urls URL]
+               Tessera.Server user add <name> [--roles r1,r2]      (password from TESSERA_PASSWORD or standard input)
+               Tessera.Server user list
+               Tessera.Server user disable|enable <name>
+               Tessera.Server user passwd <name>                   (new password from TESSERA_PASSWORD or standard input)
+               Tessera.Server keys list | keys rotate
+               Tessera.Server token decode <jwt>
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.Where(a => a.StartsWith("--Tessera", StringComparison.Ordinal)).ToArray()).Build();
+        string[] words = [.. args.TakeWhile(a => !a.StartsWith("--Tessera", StringComparison.Ordinal))];
+        if (words is ["help"] or ["--help"] or [])
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+
+        ServerData data = ServerData.Open(configuration["Tessera:DataDir"] ?? "./data", TimeProvider.System);
+        var hasher = new IdentityPasswordHasher();
+        CancellationToken ct = CancellationToken.None;
+        switch (words)
+        {
+            case ["user", "add", string name, .. string[] rest]:
+            {
+                string[] roles = rest is ["--roles", string list] ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+                if (ReadPassword(error) is not { } password)
+                {
+                    return 2;
+                }
+
+                UserRecord? user = await data.Users.AddAsync(name, hasher.Hash(password), roles, ct);
+                if (user is null)
+                {
+                    error.WriteLine($"A user named '{name}' exists.");
+                    return 1;
+                }
+
+                output.WriteLine($"added {user.UserName} ({user.Id}) roles={string.Join(",", user.Roles)}");
+                return 0;
+            }
+
+            case ["user", "list"]:
+                foreach (UserRecord user in await data.Users.ListAsync(ct))
+                {
+                    output.WriteLine($"{user.UserName}\t{user.Id}\t{string.Join(",", user.Roles)}\t{(user.Disabled ? "disabled" : "active")}\t{user.CreatedAt:O}");
+                }
+
+                return 0;
+
+            case ["user", "disable" or "enable", string name]:
+                if (!await data.Users.SetDisabledAsync(name, words[1] == "disable", ct))
+                {
+                    error.WriteLine($"No user named '{name}'.");
+                    return 1;
+                }
+
+                output.WriteLine($"{words[1]}d {name} (a running server refuses their sign-ins now; use the admin API to end live sessions)");
+                return 0;
+
+            case ["user", "passwd", string name]:
+            {
+                if (ReadPassword(error) is not { } password)
+                {
+                    return 2;
+                }
+
+                if (!await data.Users.SetPasswordHashAsync(name, hasher.Hash(password), ct))
+                {
+                    error.WriteLine($"No user named '{name}'.");
+                    return 1;
+                }
+
+                output.WriteLine($"password changed for {name}");
+                return 0;
+            }
+
+            case ["keys", "list"]:
+                foreach (string file in data.Keys.Files)
+                {
+                    using JwtKey key = JwtKey.FromJwk(File.ReadAllText(file));
+                    output.WriteLine($"{key.KeyId}\t{key.Algorithm}\t{Path.GetFileName(file)}");
+                }
+
+                return 0;
+
+            case ["keys", "rotate"]:
+                output.WriteLine($"new signing key {Path.GetFileName(data.Keys.Rotate())}; it signs from the next start, and older keys keep verifying");
+                return 0;
+
+            case ["token", "decode", string token]:
+                return Decode(token, data, output, error);
+
+            default:
+                error.WriteLine(Usage);
+                return 2;
+        }
+    }
+
+    /// <summary>Prints header and claims (unverified, for diagnostics) and whether the server's keys verify the signature.</summary>
+    private static int Decode(string token, ServerData data, TextWriter output, TextWriter error)
+    {
+        string[] parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            error.WriteLine("Not a compact JWS (header.payload.signature).");
+            return 1;
+        }
+
+        try
+        {
+            output.WriteLine("header:  " + Pretty(parts[0]));
+            output.WriteLine("claims:  " + Pretty(parts[1]));
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            error.WriteLine("The header or payload is not base64url JSON.");
+            return 1;
+        }
+
+        JwtKey[] keys = [.. data.Keys.Files.Select(f => JwtKey.FromJwk(File.ReadAllText(f)))];
+        var validator = new JwtValidator(new JwtValidationOptions { ValidateIssuer = false, ValidateAudience = false, RequireExpirationTime = false, ClockSkew = TimeSpan.FromMinutes(5) }, new JwtKeySet(keys));
+        JwtValidationResult result = validator.Validate(token);
+        output.WriteLine(result.IsValid || result.Error is JwtError.Expired or JwtError.NotYetValid
+            ? $"signature: verified by this server's keys{(result.IsValid ? "" : $" ({result.Error})")}"
+            : $"signature: NOT verified ({result.Error})");
+        foreach (JwtKey key in keys)
+        {
+            key.Dispose();
+        }
+
+        return result.IsValid ? 0 : 1;
+    }
+
+    private static string Pretty(string segment)
+    {
+        using JsonDocument document = JsonDocument.Parse(Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(segment)));
+        return document.RootElement.GetRawText();
+    }
+
+    private static string? ReadPassword(TextWriter error)
+    {
+        string? password = Environment.GetEnvironmentVariable("TESSERA_PASSWORD");
+        if (string.IsNullOrEmpty(password) && Console.IsInputRedirected)
+        {
+            password = Console.In.ReadLine();
+        }
+
+        if (string.IsNullOrEmpty(password) || password.Length < 8)
+        {
+            error.WriteLine("Give a password of at least 8 characters in TESSERA_PASSWORD or on standard input.");
+            return null;
+        }
+
+        return password;
+    }
+}

@@ -1,0 +1,75 @@
+// Tessera.Server: the standalone auth server. `dotnet run --project src/Tessera.Server` serves on
+// http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions).
+// The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate`, `token decode <jwt>`.
+using Tessera.AspNetCore;
+using Tessera.Jwt;
+using Tessera.Server;
+using Tessera.Server.Admin;
+using Tessera.Server.Users;
+
+if (args.Length > 0 && args[0] is "user" or "keys" or "token" or "help" or "--help")
+{
+    return await Cli.RunAsync(args, Console.Out, Console.Error);
+}
+
+string[] hostArgs = args.Length > 0 && args[0] == "serve" ? args[1..] : args;
+// appsettings.json ships next to the program, so the defaults hold from any working directory; the data folder is
+// relative to the working directory.
+WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080"); // loopback unless --urls / ASPNETCORE_URLS say otherwise
+}
+
+ServerData data = ServerData.Open(builder.Configuration["Tessera:DataDir"] ?? "./data", TimeProvider.System);
+var hasher = new IdentityPasswordHasher();
+(JwtKey signing, IReadOnlyList<JwtKey> keys) = data.LoadKeys();
+builder.Services.AddSingleton(data.Users);
+builder.Services.AddTessera(o =>
+    {
+        o.SigningKey = signing;
+        foreach (JwtKey key in keys)
+        {
+            o.ValidationKeys.Add(key);
+        }
+    })
+    .AddCredentialStore(data.Users)
+    .AddPasswordHasher(hasher);
+builder.Services.AddAuthentication(TesseraDefaults.AuthenticationScheme).AddTessera();
+builder.Services.AddAuthorization();
+
+WebApplication app = builder.Build();
+if (await data.EnsureAdminAsync(hasher, CancellationToken.None) is { } admin)
+{
+    ServerLog.FirstAdminCreated(app.Logger, admin.UserName);
+    if (admin.GeneratedPassword is { } password)
+    {
+        // Printed once, to the console only: it is not logged anywhere else and cannot be shown again.
+        Console.WriteLine($"First admin: {admin.UserName} / {password}  (shown once; change it with `user passwd`)");
+    }
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapTesseraEndpoints("/auth");
+AdminEndpoints.Map(app);
+app.MapGet("/.well-known/jwks.json", (HttpContext context, Tessera.Tokens.SessionTokenService tokens) =>
+{
+    context.Response.Headers.CacheControl = "public, max-age=300";
+    return Results.Text(tokens.ValidationKeys.ToJwks(), "application/jwk-set+json");
+});
+app.MapGet("/healthz", async (Tessera.Tokens.SessionTokenService tokens, CancellationToken ct) =>
+{
+    try
+    {
+        await tokens.Store.GetCountsAsync(ct);
+        return Results.Json(new { status = "ok" });
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        return Results.Json(new { status = "unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+});
+
+await app.RunAsync();
+return 0;

@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace Tessera.Server;
+
+/// <summary>Source-generated JSON for the server's own bodies.</summary>
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(Admin.CreateUserRequest))]
+[JsonSerializable(typeof(Admin.StatsResponse))]
+[JsonSerializable(typeof(Admin.AdminSession[]))]
+[JsonSerializable(typeof(Admin.AdminSessionPage))]
+[JsonSerializable(typeof(Admin.UserResponse))]
+internal sealed partial class ServerJson : JsonSerializerContext
+{
+}

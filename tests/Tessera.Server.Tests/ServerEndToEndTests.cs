@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Tessera.Server.Tests;
+
+/// <summary>The real server process over HTTP: the user's lifecycle, admin actions, restarts and the CLI.</summary>
+public sealed class ServerEndToEndTests
+{
+    [Fact]
+    public async Task Lifecycle_LoginMeDataRefreshThenReuse_SessionRevoked()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+
+        JsonElement login = await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword);
+        string access = login.GetProperty("access_token").GetString()!;
+        string refresh = login.GetProperty("refresh_token").GetString()!;
+
+        JsonElement me = await (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", access))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("admin", me.GetProperty("username").GetString());
+        Assert.Contains("admin", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Put, "/auth/session/theme", access, "dark"))).StatusCode);
+        Assert.Equal("\"dark\"", await (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/session/theme", access))).Content.ReadAsStringAsync());
+
+        HttpResponseMessage refreshed = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh });
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        string newAccess = (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", newAccess))).StatusCode);
+
+        // The grace period is 30 s of real time: the repeat right away gets the successor, not a revocation.
+        HttpResponseMessage repeat = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh });
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+
+        // Logging out ends the session: both access tokens fail, and the old refresh token too.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/logout", newAccess))).StatusCode);
+        HttpResponseMessage after = await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", access));
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal("session_revoked", (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_CreatesUserKicksThem_TheirNextRequestIs401()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        string admin = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+
+        HttpResponseMessage created = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "bob", password = "bob-password", roles = new[] { "reader" } }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "BOB", password = "bob-password" }))).StatusCode);
+
+        string bob = (await ServerProcess.LoginAsync(client, "bob", "bob-password")).GetProperty("access_token").GetString()!;
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/stats", bob))).StatusCode);
+
+        JsonElement stats = await (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/stats", admin))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, stats.GetProperty("sessions").GetInt64());
+        Assert.Equal(2, stats.GetProperty("users_online").GetInt64());
+        JsonElement bobs = await (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/sessions?user=bob", admin))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("bob", Assert.Single(bobs.GetProperty("sessions").EnumerateArray()).GetProperty("username").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Delete, "/admin/api/users/bob/sessions", admin))).StatusCode);
+
+        HttpResponseMessage kicked = await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", bob));
+        Assert.Equal(HttpStatusCode.Unauthorized, kicked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", admin))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(ServerProcess.Request(HttpMethod.Delete, "/admin/api/users/nobody/sessions", admin))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Restart_SameDataFolder_UsersAndKeysSurvive()
+    {
+        string data = ServerProcess.NewDataFolder();
+        string kidBefore;
+        await using (ServerProcess first = await ServerProcess.StartAsync(data))
+        {
+            using HttpClient client = first.Client();
+            string admin = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+            Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "carol", password = "carol-password" }))).StatusCode);
+            kidBefore = Kid(await client.GetStringAsync("/.well-known/jwks.json"));
+        }
+
+        Assert.True(File.Exists(Path.Combine(data, "tessera.db")));
+        string keyFile = Assert.Single(Directory.GetFiles(Path.Combine(data, "keys")));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile)); // owner only
+        }
+
+        await using ServerProcess second = await ServerProcess.StartAsync(data, new Dictionary<string, string?> { ["TESSERA_ADMIN_PASSWORD"] = "ignored-now" });
+        using HttpClient again = second.Client();
+        Assert.Equal(kidBefore, Kid(await again.GetStringAsync("/.well-known/jwks.json")));
+        await ServerProcess.LoginAsync(again, "carol", "carol-password");
+        await ServerProcess.LoginAsync(again, "admin", ServerProcess.AdminPassword); // the first admin was not re-created
+    }
+
+    [Fact]
+    public async Task FirstStart_NoAdminPassword_GeneratedOnePrintedOnceAndWorks()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(environment: new Dictionary<string, string?> { ["TESSERA_ADMIN_PASSWORD"] = null, ["TESSERA_ADMIN_USER"] = "root" });
+        string line = Assert.Single(server.Output.Split('\n'), l => l.StartsWith("First admin: ", StringComparison.Ordinal));
+        string password = line.Split(' ')[4];
+
+        using HttpClient client = server.Client();
+        await ServerProcess.LoginAsync(client, "root", password);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "root", password = "wrong-password" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cli_UserAddDisableAndKeys_SeenByTheServer()
+    {
+        string data = ServerProcess.NewDataFolder();
+        (int added, string addOutput) = await ServerProcess.CliAsync(data, "dave-password", "user", "add", "dave", "--roles", "reader,ops");
+        Assert.True(added == 0, addOutput);
+        Assert.Equal(1, (await ServerProcess.CliAsync(data, "dave-password", "user", "add", "dave")).ExitCode);
+        Assert.Equal(2, (await ServerProcess.CliAsync(data, null, "user", "frobnicate")).ExitCode);
+        (int listed, string list) = await ServerProcess.CliAsync(data, null, "user", "list");
+        Assert.Equal(0, listed);
+        Assert.Contains("dave", list, StringComparison.Ordinal);
+        Assert.Contains("reader,ops", list, StringComparison.Ordinal);
+
+        await using (ServerProcess server = await ServerProcess.StartAsync(data))
+        {
+            using HttpClient client = server.Client();
+            JsonElement login = await ServerProcess.LoginAsync(client, "dave", "dave-password");
+            (int decoded, string decodedOutput) = await ServerProcess.CliAsync(data, null, "token", "decode", login.GetProperty("access_token").GetString()!);
+            Assert.Equal(0, decoded);
+            Assert.Contains("signature: verified", decodedOutput, StringComparison.Ordinal);
+
+            Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "user", "disable", "dave")).ExitCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "dave", password = "dave-password" })).StatusCode);
+        }
+
+        Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "keys", "rotate")).ExitCode);
+        (_, string keys) = await ServerProcess.CliAsync(data, null, "keys", "list");
+        Assert.Equal(2, keys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        await using ServerProcess restarted = await ServerProcess.StartAsync(data);
+        using HttpClient after = restarted.Client();
+        JsonElement jwks = JsonDocument.Parse(await after.GetStringAsync("/.well-known/jwks.json")).RootElement;
+        Assert.Equal(2, jwks.GetProperty("keys").GetArrayLength()); // the new key signs, the old one still verifies
+        Assert.Equal(1, (await ServerProcess.CliAsync(data, null, "token", "decode", "not.a.token")).ExitCode);
+    }
+
+    private static string Kid(string jwks) => JsonDocument.Parse(jwks).RootElement.GetProperty("keys")[0].GetProperty("kid").GetString()!;
+}
