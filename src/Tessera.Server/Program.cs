@@ -1,6 +1,7 @@
 // Tessera.Server: the standalone auth server. `dotnet run --project src/Tessera.Server` serves on
 // http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions).
 // The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate`, `token decode <jwt>`.
+using OpenTelemetry.Metrics;
 using Tessera.AspNetCore;
 using Tessera.Jwt;
 using Tessera.Server;
@@ -37,6 +38,7 @@ builder.Services.AddTessera(o =>
     .AddPasswordHasher(hasher);
 builder.Services.AddAuthentication(TesseraDefaults.AuthenticationScheme).AddTessera();
 builder.Services.AddAuthorization();
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Tessera.Tokens.SessionTokenService.MeterName).AddPrometheusExporter());
 
 WebApplication app = builder.Build();
 if (await data.EnsureAdminAsync(hasher, CancellationToken.None) is { } admin)
@@ -53,11 +55,13 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapTesseraEndpoints("/auth");
 AdminEndpoints.Map(app);
+Tessera.Server.ResourceServers.ResourceServerEndpoints.Map(app);
 app.MapGet("/.well-known/jwks.json", (HttpContext context, Tessera.Tokens.SessionTokenService tokens) =>
 {
     context.Response.Headers.CacheControl = "public, max-age=300";
     return Results.Text(tokens.ValidationKeys.ToJwks(), "application/jwk-set+json");
 });
+app.MapPrometheusScrapingEndpoint("/metrics"); // sign-ins, refreshes, reuse detections, revocations, live sessions, users online
 app.MapGet("/healthz", async (Tessera.Tokens.SessionTokenService tokens, CancellationToken ct) =>
 {
     try
