@@ -2,8 +2,9 @@
 # Installs what the tests need on a fresh Debian/Ubuntu machine that has only the .NET SDK, then builds
 # the solution in Release (warnings are errors) and runs every test. Exit code: 0 only if all passed.
 #
-# Today the tests need nothing beyond the SDK and NuGet packages. Later components (redis-server,
-# PostgreSQL, Chromium) are installed here, by this script, before the tests that use them run.
+# Beyond the SDK and NuGet packages the tests need Node.js with the npm package jose (a third-party JWT
+# client in the server's end-to-end tests); both are installed here when missing. Later components
+# (redis-server, PostgreSQL, Chromium) are installed here too, before the tests that use them run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,17 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 configuration=${CONFIGURATION:-Release}
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
+
+# Node.js for the interop tests: Debian's package when the machine has none (root, as on CI), then the
+# locked npm packages.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "Node.js and npm are needed: sudo apt-get install nodejs npm" >&2; exit 1
+  fi
+fi
+(cd tests/interop/jose && npm ci --no-audit --no-fund --loglevel=error)
 
 dotnet build Tessera.slnx -c "$configuration"
 status=0

@@ -41,20 +41,28 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public static string NewDataFolder() => Directory.CreateTempSubdirectory("tessera-e2e-").FullName;
 
-    /// <summary>The built server program (bin/&lt;configuration&gt;/net10.0/Tessera.Server.dll), found from the tests' own folder.</summary>
-    public static string ServerDll
+    /// <summary>The folder that holds Tessera.slnx, found from the tests' own folder.</summary>
+    public static string RepositoryRoot
     {
         get
         {
-            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
             DirectoryInfo? root = new(AppContext.BaseDirectory);
             while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tessera.slnx")))
             {
                 root = root.Parent;
             }
 
-            string dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Tessera.slnx not found above the test folder."),
-                "src", "Tessera.Server", "bin", configuration, "net10.0", "Tessera.Server.dll");
+            return root?.FullName ?? throw new InvalidOperationException("Tessera.slnx not found above the test folder.");
+        }
+    }
+
+    /// <summary>The built server program: src/Tessera.Server/bin/&lt;the tests' configuration&gt;/net10.0/Tessera.Server.dll.</summary>
+    public static string ServerDll
+    {
+        get
+        {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
+            string dll = Path.Combine(RepositoryRoot, "src", "Tessera.Server", "bin", configuration, "net10.0", "Tessera.Server.dll");
             return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first (./test.sh does).", dll);
         }
     }
