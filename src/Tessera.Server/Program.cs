@@ -55,6 +55,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapTesseraEndpoints("/auth");
 AdminEndpoints.Map(app);
+PasswordEndpoint.Map(app);
 Tessera.Server.ResourceServers.ResourceServerEndpoints.Map(app);
 app.MapGet("/.well-known/jwks.json", (HttpContext context, Tessera.Tokens.SessionTokenService tokens) =>
 {

@@ -9,6 +9,8 @@ namespace Tessera.Server;
 [JsonSerializable(typeof(Admin.AdminSession[]))]
 [JsonSerializable(typeof(Admin.AdminSessionPage))]
 [JsonSerializable(typeof(Admin.UserResponse))]
+[JsonSerializable(typeof(Admin.UserResponse[]))]
+[JsonSerializable(typeof(Users.ChangePasswordRequest))]
 internal sealed partial class ServerJson : JsonSerializerContext
 {
 }

@@ -144,5 +144,51 @@ public sealed class ServerEndToEndTests
         Assert.Equal(1, (await ServerProcess.CliAsync(data, null, "token", "decode", "not.a.token")).ExitCode);
     }
 
+    [Fact]
+    public async Task PasswordChange_EndsOtherSessionsKeepsThisOne_AndTheNewPasswordWorks()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        string admin = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+        await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "erin", password = "erin-password" }));
+        string laptop = (await ServerProcess.LoginAsync(client, "erin", "erin-password")).GetProperty("access_token").GetString()!;
+        string phone = (await ServerProcess.LoginAsync(client, "erin", "erin-password")).GetProperty("access_token").GetString()!;
+
+        HttpResponseMessage wrong = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/password", laptop, new { current_password = "nope", new_password = "erin-new-password" }));
+        HttpResponseMessage tooShort = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/password", laptop, new { current_password = "erin-password", new_password = "short" }));
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", phone))).StatusCode);
+
+        HttpResponseMessage changed = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/password", laptop, new { current_password = "erin-password", new_password = "erin-new-password" }));
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", laptop))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", phone))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "erin", password = "erin-password" })).StatusCode);
+        await ServerProcess.LoginAsync(client, "erin", "erin-new-password");
+    }
+
+    [Fact]
+    public async Task AdminDisable_KillsSessionsAtOnceAndRefusesSignIn_EnableRestores()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        string admin = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+        await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "frank", password = "frank-password" }));
+        string frank = (await ServerProcess.LoginAsync(client, "frank", "frank-password")).GetProperty("access_token").GetString()!;
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/frank/disable", admin))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", frank))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "frank", password = "frank-password" })).StatusCode);
+        JsonElement users = await (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/users", admin))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(users.EnumerateArray().Single(u => u.GetProperty("username").GetString() == "frank").GetProperty("disabled").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/frank/enable", admin))).StatusCode);
+        await ServerProcess.LoginAsync(client, "frank", "frank-password");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/nobody/disable", admin))).StatusCode);
+    }
+
     private static string Kid(string jwks) => JsonDocument.Parse(jwks).RootElement.GetProperty("keys")[0].GetProperty("kid").GetString()!;
 }

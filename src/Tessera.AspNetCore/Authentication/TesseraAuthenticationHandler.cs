@@ -80,14 +80,14 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
         (string Error, string Detail)? failure = Context.Items.TryGetValue(FailureItem, out object? item) ? ((string, string))item! : null;
         if (failure is ("csrf_failed", string csrfDetail))
         {
-            return Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "csrf_failed", csrfDetail);
+            return TesseraProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "csrf_failed", csrfDetail);
         }
 
         // RFC 6750 §3.1: no error code when the request carried no credential.
         Response.Headers.WWWAuthenticate = failure is null
             ? "Bearer"
             : $"Bearer error=\"invalid_token\", error_description=\"{failure.Value.Detail}\"";
-        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, failure?.Error ?? "invalid_token",
+        return TesseraProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, failure?.Error ?? "invalid_token",
             failure?.Detail ?? "This resource needs an access token (Authorization: Bearer).");
     }
 
@@ -95,7 +95,7 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
-        return Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "insufficient_scope", "The access token is valid but does not grant this resource.");
+        return TesseraProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "insufficient_scope", "The access token is valid but does not grant this resource.");
     }
 
     private (string? Token, TesseraTransport Transport) ReadToken()

@@ -52,7 +52,7 @@ internal sealed class TesseraEndpoints(string prefix)
         {
             Log.LoginThrottled(Logger(context), client);
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problems.Result(StatusCodes.Status429TooManyRequests, "too_many_requests", "Too many login attempts; retry later.");
+            return TesseraProblems.Result(StatusCodes.Status429TooManyRequests, "too_many_requests", "Too many login attempts; retry later.");
         }
 
         PasswordSignInService login = services.GetRequiredService<PasswordSignInService>();
@@ -62,9 +62,9 @@ internal sealed class TesseraEndpoints(string prefix)
             Log.SignInFailed(Logger(context), result.ErrorCode!);
             return result.Error switch
             {
-                SignInError.SessionLimitReached => Problems.Result(StatusCodes.Status403Forbidden, result.ErrorCode!, "The account has reached its session limit; sign out elsewhere first."),
-                SignInError.StoreFull => Problems.Result(StatusCodes.Status503ServiceUnavailable, result.ErrorCode!, "The session store is full; retry later."),
-                _ => Problems.Result(StatusCodes.Status401Unauthorized, "invalid_credentials", "The user name or password is wrong."),
+                SignInError.SessionLimitReached => TesseraProblems.Result(StatusCodes.Status403Forbidden, result.ErrorCode!, "The account has reached its session limit; sign out elsewhere first."),
+                SignInError.StoreFull => TesseraProblems.Result(StatusCodes.Status503ServiceUnavailable, result.ErrorCode!, "The session store is full; retry later."),
+                _ => TesseraProblems.Result(StatusCodes.Status401Unauthorized, "invalid_credentials", "The user name or password is wrong."),
             };
         }
 
@@ -91,7 +91,7 @@ internal sealed class TesseraEndpoints(string prefix)
             if (context.RequestServices.GetRequiredService<CsrfProtection>().Check(context.Request, sessionId) is var csrf and not CsrfResult.Passed)
             {
                 Log.CsrfRefused(Logger(context), context.Request.Method, context.Request.Path, csrf.ToString());
-                return Problems.Result(StatusCodes.Status403Forbidden, "csrf_failed", "A cookie refresh needs a same-origin source and the session's CSRF token.");
+                return TesseraProblems.Result(StatusCodes.Status403Forbidden, "csrf_failed", "A cookie refresh needs a same-origin source and the session's CSRF token.");
             }
 
             refreshToken = cookie;
@@ -112,7 +112,7 @@ internal sealed class TesseraEndpoints(string prefix)
                 DeleteCookies(context);
             }
 
-            return Problems.Result(StatusCodes.Status401Unauthorized, "invalid_grant", "The refresh token is not valid: unknown, spent, expired, or its session is gone.");
+            return TesseraProblems.Result(StatusCodes.Status401Unauthorized, "invalid_grant", "The refresh token is not valid: unknown, spent, expired, or its session is gone.");
         }
 
         return TokensResult(context, result.Tokens!, cookieMode);
@@ -179,7 +179,7 @@ internal sealed class TesseraEndpoints(string prefix)
         SessionRecord? session = await tokens.Store.GetAsync(sid, context.RequestAborted).ConfigureAwait(false);
         if (session is null || session.UserId != feature.Session.UserId)
         {
-            return Problems.Result(StatusCodes.Status404NotFound, "not_found", "No such session of yours.");
+            return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such session of yours.");
         }
 
         await tokens.SignOutAsync(sid, context.RequestAborted).ConfigureAwait(false);
@@ -216,7 +216,7 @@ internal sealed class TesseraEndpoints(string prefix)
     public static IResult GetData(HttpContext context, string key) =>
         Feature(context).Session.TryGetJson(key, out ReadOnlyMemory<byte> json)
             ? Results.Bytes(json, "application/json")
-            : Problems.Result(StatusCodes.Status404NotFound, "not_found", "The session has no such key.");
+            : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "The session has no such key.");
 
     public static async Task<IResult> PutDataAsync(HttpContext context, string key)
     {
@@ -251,9 +251,9 @@ internal sealed class TesseraEndpoints(string prefix)
     {
         SessionWriteStatus.Ok => Results.NoContent(),
         SessionWriteStatus.KeyInvalid => InvalidRequest("The key is empty, too long, or has control characters."),
-        SessionWriteStatus.ValueTooLarge or SessionWriteStatus.DataTooLarge => Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The session refused the value: {status}."),
-        SessionWriteStatus.SessionNotFound => Problems.Result(StatusCodes.Status401Unauthorized, "session_expired", "The session has ended."),
-        _ => Problems.Result(StatusCodes.Status400BadRequest, "invalid_request", $"The session refused the write: {status}."),
+        SessionWriteStatus.ValueTooLarge or SessionWriteStatus.DataTooLarge => TesseraProblems.Result(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The session refused the value: {status}."),
+        SessionWriteStatus.SessionNotFound => TesseraProblems.Result(StatusCodes.Status401Unauthorized, "session_expired", "The session has ended."),
+        _ => TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", $"The session refused the write: {status}."),
     };
 
     private IResult TokensResult(HttpContext context, IssuedTokens tokens, bool cookieMode)
@@ -359,9 +359,9 @@ internal sealed class TesseraEndpoints(string prefix)
         return (buffer.ToArray(), null);
     }
 
-    private static IResult TooLarge() => Problems.Result(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request body is too large.");
+    private static IResult TooLarge() => TesseraProblems.Result(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request body is too large.");
 
-    private static IResult InvalidRequest(string detail) => Problems.Result(StatusCodes.Status400BadRequest, "invalid_request", detail);
+    private static IResult InvalidRequest(string detail) => TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", detail);
 
     private static SessionClientInfo ClientInfo(HttpContext context) =>
         new(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null);

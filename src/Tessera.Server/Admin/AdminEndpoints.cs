@@ -58,26 +58,33 @@ internal static class AdminEndpoints
             }
             catch (JsonException)
             {
-                return Problem(StatusCodes.Status400BadRequest, "invalid_request", "The body must be {\"username\",\"password\",\"roles\"}.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The body must be {\"username\",\"password\",\"roles\"}.");
             }
 
             if (request is not { UserName: { Length: > 0 and <= 128 } name, Password: { Length: >= 8 and <= 1024 } password } || (request.Roles ?? []).Any(string.IsNullOrWhiteSpace))
             {
-                return Problem(StatusCodes.Status400BadRequest, "invalid_request", "username (1-128 characters), password (8-1024 characters) and roles (non-empty names) are required.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "username (1-128 characters), password (8-1024 characters) and roles (non-empty names) are required.");
             }
 
             UserRecord? created = await users.AddAsync(name, hasher.Hash(password), request.Roles ?? [], ct);
             return created is null
-                ? Problem(StatusCodes.Status409Conflict, "user_exists", "A user with that name exists.")
+                ? TesseraProblems.Result(StatusCodes.Status409Conflict, "user_exists", "A user with that name exists.")
                 : Results.Json(new UserResponse(created.Id, created.UserName, created.Roles, created.Disabled), ServerJson.Default.UserResponse, statusCode: StatusCodes.Status201Created);
         });
+
+        admin.MapGet("/users", async (UserDatabase users, CancellationToken ct) =>
+            Results.Json((await users.ListAsync(ct)).Select(u => new UserResponse(u.Id, u.UserName, u.Roles, u.Disabled)).ToArray(), ServerJson.Default.UserResponseArray));
+
+        // Disabling refuses the user's next sign-ins and ends every session they have, at once.
+        admin.MapPost("/users/{username}/disable", (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, true, users, tokens, ct));
+        admin.MapPost("/users/{username}/enable", (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, false, users, tokens, ct));
 
         admin.MapDelete("/users/{username}/sessions", async (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) =>
         {
             UserRecord? user = await users.FindAsync(username, ct);
             if (user is null)
             {
-                return Problem(StatusCodes.Status404NotFound, "not_found", "No such user.");
+                return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such user.");
             }
 
             await tokens.RevokeUserSessionsAsync(user.Id, ct);
@@ -85,11 +92,24 @@ internal static class AdminEndpoints
         });
 
         admin.MapDelete("/sessions/{sid}", async (string sid, SessionTokenService tokens, CancellationToken ct) =>
-            await tokens.RevokeSessionAsync(sid, ct) ? Results.NoContent() : Problem(StatusCodes.Status404NotFound, "not_found", "No such live session."));
+            await tokens.RevokeSessionAsync(sid, ct) ? Results.NoContent() : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such live session."));
     }
 
-    private static IResult Problem(int status, string error, string detail) =>
-        Results.Problem(detail, statusCode: status, extensions: new Dictionary<string, object?> { ["error"] = error });
+    private static async Task<IResult> SetDisabledAsync(string username, bool disabled, UserDatabase users, SessionTokenService tokens, CancellationToken ct)
+    {
+        UserRecord? user = await users.FindAsync(username, ct);
+        if (user is null || !await users.SetDisabledAsync(username, disabled, ct))
+        {
+            return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such user.");
+        }
+
+        if (disabled)
+        {
+            await tokens.RevokeUserSessionsAsync(user.Id, ct);
+        }
+
+        return Results.NoContent();
+    }
 }
 
 internal sealed record CreateUserRequest(

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
+using Tessera.AspNetCore;
 using Tessera.Tokens;
 
 namespace Tessera.Server.ResourceServers;
@@ -32,7 +33,7 @@ internal static class ResourceServerEndpoints
             (string? token, string? hint) = await ReadFormAsync(context);
             if (token is null)
             {
-                return Problem(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
             }
 
             context.Response.Headers.CacheControl = "no-store";
@@ -69,7 +70,7 @@ internal static class ResourceServerEndpoints
             (string? token, _) = await ReadFormAsync(context);
             if (token is null)
             {
-                return Problem(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
             }
 
             if (!await tokens.RevokeRefreshTokenAsync(token, context.RequestAborted))
@@ -130,11 +131,8 @@ internal static class ResourceServerEndpoints
     private static IResult InvalidClient(HttpContext context)
     {
         context.Response.Headers.WWWAuthenticate = "Basic realm=\"tessera\"";
-        return Problem(StatusCodes.Status401Unauthorized, "invalid_client", "Authenticate with the configured resource client (HTTP Basic).");
+        return TesseraProblems.Result(StatusCodes.Status401Unauthorized, "invalid_client", "Authenticate with the configured resource client (HTTP Basic).");
     }
-
-    private static IResult Problem(int status, string error, string detail) =>
-        Results.Problem(detail, statusCode: status, extensions: new Dictionary<string, object?> { ["error"] = error });
 }
 
 /// <summary>An RFC 7662 §2.2 response; inactive tokens carry <c>active</c> alone.</summary>

@@ -76,6 +76,16 @@ internal sealed class UserDatabase : ICredentialStore
         return users;
     }
 
+    /// <summary>A user's stored password hash by id, or null.</summary>
+    public async Task<string?> PasswordHashAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = Open();
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT password_hash FROM users WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", userId);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A user by name, or null.</summary>
     public async Task<UserRecord?> FindAsync(string userName, CancellationToken cancellationToken)
     {

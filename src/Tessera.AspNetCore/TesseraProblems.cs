@@ -5,10 +5,16 @@ namespace Tessera.AspNetCore;
 
 /// <summary>
 /// RFC 9457 problem details with a stable <c>error</c> member (OAuth names where one exists), written directly so
-/// every failure of the integration has the same shape whatever the app configured.
+/// every failure of the integration — and of apps that use this helper — has the same shape whatever the app
+/// configured: <c>{"type":"about:blank","title","status","detail","error"}</c>, <c>Cache-Control: no-store</c>.
 /// </summary>
-internal static class Problems
+public static class TesseraProblems
 {
+    /// <summary>Writes a problem response.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="error">The stable, machine-readable code.</param>
+    /// <param name="detail">A sentence for people; never token text or secrets.</param>
     public static Task WriteAsync(HttpContext context, int status, string error, string detail)
     {
         HttpResponse response = context.Response;
@@ -30,7 +36,7 @@ internal static class Problems
         return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
 
-    /// <summary>A problem as an endpoint result.</summary>
+    /// <summary>A problem as an endpoint result (see <see cref="WriteAsync"/>).</summary>
     public static IResult Result(int status, string error, string detail) => new ProblemResult(status, error, detail);
 
     private static string Title(int status) => status switch
