@@ -3,8 +3,8 @@
 # the solution in Release (warnings are errors) and runs every test. Exit code: 0 only if all passed.
 #
 # Beyond the SDK and NuGet packages the tests need Node.js with the npm package jose (a third-party JWT
-# client in the server's end-to-end tests); both are installed here when missing. Later components
-# (redis-server, PostgreSQL, Chromium) are installed here too, before the tests that use them run.
+# client in the server's end-to-end tests) and Debian's Chromium (the admin page test); all are installed
+# here when missing. Later components (redis-server, PostgreSQL) are installed here too.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,13 +14,17 @@ configuration=${CONFIGURATION:-Release}
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
-# Node.js for the interop tests: Debian's package when the machine has none (root, as on CI), then the
-# locked npm packages.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+# Debian packages the tests use, installed when missing (root, as on CI): Node.js + npm (a third-party JWT
+# client) and Chromium (the admin page's browser test, driven by Playwright with no browser download).
+missing=()
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Node.js and npm are needed: sudo apt-get install nodejs npm" >&2; exit 1
+    echo "The tests need: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2; exit 1
   fi
 fi
 (cd tests/interop/jose && npm ci --no-audit --no-fund --loglevel=error)

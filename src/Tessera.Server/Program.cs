@@ -16,7 +16,12 @@ if (args.Length > 0 && args[0] is "user" or "keys" or "token" or "help" or "--he
 string[] hostArgs = args.Length > 0 && args[0] == "serve" ? args[1..] : args;
 // appsettings.json ships next to the program, so the defaults hold from any working directory; the data folder is
 // relative to the working directory.
-WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
+WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = hostArgs,
+    ContentRootPath = AppContext.BaseDirectory,
+    WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"), // the admin page's static files
+});
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     builder.WebHost.UseUrls("http://127.0.0.1:5080"); // loopback unless --urls / ASPNETCORE_URLS say otherwise
@@ -51,6 +56,20 @@ if (await data.EnsureAdminAsync(hasher, CancellationToken.None) is { } admin)
     }
 }
 
+// The admin page: plain static files (no build step), under a strict content security policy.
+app.Use((context, next) =>
+{
+    if (context.Request.Path.StartsWithSegments("/admin", StringComparison.Ordinal) && !context.Request.Path.StartsWithSegments("/admin/api", StringComparison.Ordinal))
+    {
+        context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    return next(context);
+});
+app.UseStaticFiles();
+app.MapGet("/admin", () => Results.File(Path.Combine(app.Environment.WebRootPath, "admin", "index.html"), "text/html; charset=utf-8"));
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapTesseraEndpoints("/auth");
