@@ -31,18 +31,25 @@ ServerData data = ServerData.Open(builder.Configuration["Tessera:DataDir"] ?? ".
 var hasher = new IdentityPasswordHasher();
 (JwtKey signing, IReadOnlyList<JwtKey> keys) = data.LoadKeys();
 builder.Services.AddSingleton(data.Users);
+bool hmac = !string.IsNullOrEmpty(builder.Configuration["Tessera:HmacSecret"]);
 builder.Services.AddTessera(o =>
     {
-        o.SigningKey = signing;
-        foreach (JwtKey key in keys)
+        // Tessera:HmacSecret (single-service setups: the same service issues and checks tokens) signs instead of
+        // the key files; JWKS then publishes nothing a resource server could verify with.
+        if (!hmac)
         {
-            o.ValidationKeys.Add(key);
+            o.SigningKey = signing;
+            foreach (JwtKey key in keys)
+            {
+                o.ValidationKeys.Add(key);
+            }
         }
     })
     .AddCredentialStore(data.Users)
     .AddPasswordHasher(hasher);
 builder.Services.AddAuthentication(TesseraDefaults.AuthenticationScheme).AddTessera();
 builder.Services.AddAuthorization();
+builder.Services.AddOpenApi();
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Tessera.Tokens.SessionTokenService.MeterName).AddPrometheusExporter());
 
 WebApplication app = builder.Build();
@@ -80,6 +87,12 @@ app.MapGet("/.well-known/jwks.json", (HttpContext context, Tessera.Tokens.Sessio
 {
     context.Response.Headers.CacheControl = "public, max-age=300";
     return Results.Text(tokens.ValidationKeys.ToJwks(), "application/jwk-set+json");
+});
+app.MapOpenApi("/openapi/{documentName}.json"); // the HTTP API as OpenAPI 3.1; a browsable UI at /openapi/ui
+app.UseSwaggerUI(ui =>
+{
+    ui.SwaggerEndpoint("/openapi/v1.json", "Tessera");
+    ui.RoutePrefix = "openapi/ui";
 });
 app.MapPrometheusScrapingEndpoint("/metrics"); // sign-ins, refreshes, reuse detections, revocations, live sessions, users online
 app.MapGet("/healthz", async (Tessera.Tokens.SessionTokenService tokens, CancellationToken ct) =>

@@ -190,5 +190,60 @@ public sealed class ServerEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/nobody/disable", admin))).StatusCode);
     }
 
+    [Fact]
+    public async Task OpenApi_DocumentListsTheApi_AndTheUiIsServed()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+
+        JsonElement document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
+        HttpResponseMessage ui = await client.GetAsync("/openapi/ui/index.html");
+
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        JsonElement paths = document.GetProperty("paths");
+        foreach (string path in new[] { "/auth/login", "/auth/refresh", "/auth/me", "/auth/session/{key}", "/admin/api/stats", "/auth/introspect", "/.well-known/jwks.json" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task HmacSecretConfigured_SignsWithIt_AndJwksPublishesNoSecret()
+    {
+        string secret = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using ServerProcess server = await ServerProcess.StartAsync(environment: new Dictionary<string, string?> { ["Tessera__HmacSecret"] = secret });
+        using HttpClient client = server.Client();
+
+        string token = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+
+        Assert.Equal("HS256", JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[0])).RootElement.GetProperty("alg").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", token))).StatusCode);
+        Assert.Equal("{\"keys\":[]}", await client.GetStringAsync("/.well-known/jwks.json"));
+    }
+
+    [Fact]
+    public async Task Logs_AfterAFullLifecycle_HoldNoTokenSecretOrPassword()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        JsonElement login = await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword);
+        string access = login.GetProperty("access_token").GetString()!;
+        string refresh = login.GetProperty("refresh_token").GetString()!;
+        await client.PostAsJsonAsync("/auth/login", new { username = "admin", password = "a-wrong-password" });
+        await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh });
+        await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", access + "x"));
+        await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/logout", access));
+
+        string logs = server.Output;
+
+        Assert.Contains(login.GetProperty("session_id").GetString()!, logs, StringComparison.Ordinal); // session ids are logged
+        foreach (string secret in new[] { access.Split('.')[2], refresh.Split('.')[1], ServerProcess.AdminPassword, "a-wrong-password" })
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+        }
+    }
+
     private static string Kid(string jwks) => JsonDocument.Parse(jwks).RootElement.GetProperty("keys")[0].GetProperty("kid").GetString()!;
 }
