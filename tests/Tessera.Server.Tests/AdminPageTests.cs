@@ -34,14 +34,23 @@ public sealed class AdminPageTests
         await page.FillAsync("#password", "wrong-password");
         await page.ClickAsync("#sign-in button[type=submit]");
         await Expect(page.Locator("#sign-in-error")).ToHaveTextAsync("Wrong user name or password.");
+        await Expect(page.Locator("#dashboard")).ToBeHiddenAsync();
 
         await page.FillAsync("#password", ServerProcess.AdminPassword);
         await page.ClickAsync("#sign-in button[type=submit]");
         await Expect(page.Locator("#dashboard")).ToBeVisibleAsync();
+        await Expect(page.Locator("#sign-in")).ToBeHiddenAsync();
         await Expect(page.Locator("#users-online")).ToHaveTextAsync("2"); // admin (API and this page) and grace
         ILocator graceRow = page.Locator("tr[data-user='grace']");
         await Expect(graceRow).ToHaveCountAsync(1);
         await Expect(graceRow.Locator("td").Nth(2)).ToHaveTextAsync("127.0.0.1");
+
+        // docs/admin-page.png is made by this step: TESSERA_SCREENSHOT=$PWD/docs/admin-page.png dotnet test --filter AdminPage
+        if (Environment.GetEnvironmentVariable("TESSERA_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            await page.SetViewportSizeAsync(1100, 520);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        }
 
         // The tokens live in HttpOnly cookies: the page's script cannot read them.
         string cookies = await page.EvaluateAsync<string>("() => document.cookie");

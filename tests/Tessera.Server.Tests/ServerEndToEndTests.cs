@@ -43,6 +43,27 @@ public sealed class ServerEndToEndTests
     }
 
     [Fact]
+    public async Task Refresh_ReuseOfTheOldRefreshToken_RevokesTheSession()
+    {
+        // No grace, so the repeat is reuse at once (the default 30 s grace would hand out the successor).
+        await using ServerProcess server = await ServerProcess.StartAsync(environment: new Dictionary<string, string?> { ["Tessera__RefreshReuseGracePeriod"] = "00:00:00" });
+        using HttpClient client = server.Client();
+        JsonElement login = await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword);
+        string refresh = login.GetProperty("refresh_token").GetString()!;
+        HttpResponseMessage rotated = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh });
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        string newAccess = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+
+        HttpResponseMessage reuse = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refresh });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
+        Assert.Equal("invalid_grant", (await reuse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        HttpResponseMessage me = await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", newAccess));
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        Assert.Equal("session_revoked", (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Admin_CreatesUserKicksThem_TheirNextRequestIs401()
     {
         await using ServerProcess server = await ServerProcess.StartAsync();
@@ -130,8 +151,13 @@ public sealed class ServerEndToEndTests
             Assert.Equal(0, decoded);
             Assert.Contains("signature: verified", decodedOutput, StringComparison.Ordinal);
 
-            Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "user", "disable", "dave")).ExitCode);
+            Assert.Equal(0, (await ServerProcess.CliAsync(data, "dave-new-password", "user", "passwd", "dave")).ExitCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "dave", password = "dave-password" })).StatusCode);
+            await ServerProcess.LoginAsync(client, "dave", "dave-new-password");
+            Assert.Equal(1, (await ServerProcess.CliAsync(data, "some-password", "user", "passwd", "nobody")).ExitCode);
+
+            Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "user", "disable", "dave")).ExitCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "dave", password = "dave-new-password" })).StatusCode);
         }
 
         Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "keys", "rotate")).ExitCode);
