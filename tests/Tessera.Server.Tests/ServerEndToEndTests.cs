@@ -73,6 +73,12 @@ public sealed class ServerEndToEndTests
         HttpResponseMessage created = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "bob", password = "bob-password", roles = new[] { "reader" } }));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "BOB", password = "bob-password" }))).StatusCode);
+        var notJson = ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin);
+        notJson.Content = new StringContent("not json", System.Text.Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(notJson)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "x" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "y", password = "long-enough", roles = new[] { "" } }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/sessions?page=not-a-cursor", admin))).StatusCode);
 
         string bob = (await ServerProcess.LoginAsync(client, "bob", "bob-password")).GetProperty("access_token").GetString()!;
         Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/stats", bob))).StatusCode);
