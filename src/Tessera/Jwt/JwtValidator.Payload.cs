@@ -249,14 +249,7 @@ public sealed partial class JwtValidator
             return false;
         }
 
-        ReadOnlySpan<byte> text = raw;
-        if (!quoted.IsEmpty)
-        {
-            int length = StrictJsonScanner.Unescape(quoted, guard.Scratch);
-            text = guard.Scratch[..Math.Max(length, 0)];
-        }
-
-        value = Encoding.UTF8.GetString(text);
+        value = Encoding.UTF8.GetString(Unescaped(raw, quoted, guard.Scratch));
         return true;
     }
 
@@ -310,13 +303,7 @@ public sealed partial class JwtValidator
 
     private static bool MatchesAny(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> quoted, Span<byte> scratch, byte[][] accepted)
     {
-        ReadOnlySpan<byte> value = raw;
-        if (!quoted.IsEmpty)
-        {
-            int length = StrictJsonScanner.Unescape(quoted, scratch);
-            value = scratch[..Math.Max(length, 0)];
-        }
-
+        ReadOnlySpan<byte> value = Unescaped(raw, quoted, scratch);
         foreach (byte[] candidate in accepted)
         {
             if (value.SequenceEqual(candidate))
@@ -326,6 +313,18 @@ public sealed partial class JwtValidator
         }
 
         return false;
+    }
+
+    /// <summary>A string's value: the raw bytes, or, when it had escapes (<paramref name="quoted"/> not empty), its unescaped form in <paramref name="scratch"/>.</summary>
+    private static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> quoted, Span<byte> scratch)
+    {
+        if (quoted.IsEmpty)
+        {
+            return raw;
+        }
+
+        int length = StrictJsonScanner.Unescape(quoted, scratch);
+        return scratch[..Math.Max(length, 0)];
     }
 
     private enum ClaimMember
