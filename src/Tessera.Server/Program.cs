@@ -30,6 +30,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 ServerData data = ServerData.Open(builder.Configuration["Tessera:DataDir"] ?? "./data", TimeProvider.System);
 var hasher = new IdentityPasswordHasher();
 (JwtKey signing, IReadOnlyList<JwtKey> keys) = data.LoadKeys();
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(data.Users);
 bool hmac = !string.IsNullOrEmpty(builder.Configuration["Tessera:HmacSecret"]);
 builder.Services.AddTessera(o =>

@@ -31,7 +31,11 @@ public sealed class ResourceServerTests
         Assert.Equal(login.GetProperty("session_id").GetString(), active.GetProperty("sid").GetString());
         Assert.Equal("admin", active.GetProperty("username").GetString());
         Assert.True(active.GetProperty("exp").GetInt64() > active.GetProperty("iat").GetInt64());
-        Assert.True((await IntrospectAsync(client, refresh, "orders-api", ClientSecret, hint: "refresh_token")).GetProperty("active").GetBoolean());
+        JsonElement refreshInfo = await IntrospectAsync(client, refresh, "orders-api", ClientSecret, hint: "refresh_token");
+        Assert.True(refreshInfo.GetProperty("active").GetBoolean());
+        Assert.Equal("refresh_token", refreshInfo.GetProperty("token_type").GetString());
+        long refreshLifetime = refreshInfo.GetProperty("exp").GetInt64() - refreshInfo.GetProperty("iat").GetInt64();
+        Assert.InRange(refreshLifetime, login.GetProperty("refresh_expires_in").GetInt64() - 1, login.GetProperty("refresh_expires_in").GetInt64() + 1); // the refresh window, not the session's idle expiry
 
         JsonElement garbage = await IntrospectAsync(client, "garbage", "orders-api", ClientSecret);
         Assert.Equal("{\"active\":false}", garbage.GetRawText());

@@ -23,7 +23,7 @@ internal static class ResourceServerEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/auth/introspect", async (HttpContext context, SessionTokenService tokens, IConfiguration configuration) =>
+        app.MapPost("/auth/introspect", async (HttpContext context, SessionTokenService tokens, IConfiguration configuration, TimeProvider timeProvider) =>
         {
             if (!ClientAuthenticated(context, configuration))
             {
@@ -50,11 +50,11 @@ internal static class ResourceServerEndpoints
                 }
             }
 
-            if (RefreshSessionId(token) is { } sid && await tokens.Store.GetAsync(sid, context.RequestAborted) is { } session
-                && session.RefreshHash == Sessions.RefreshHash.FromSecret(token.AsSpan(sid.Length + 1)))
+            if (await tokens.FindRefreshSessionAsync(token, context.RequestAborted) is { } session
+                && tokens.RefreshTokenExpiresAt(session) is var expires && expires > timeProvider.GetUtcNow())
             {
                 return Results.Json(new IntrospectionResponse(true, "refresh_token", session.UserId, session.Id, null, null, null,
-                    session.ExpiresAt.ToUnixTimeSeconds(), session.RefreshIssuedAt.ToUnixTimeSeconds(), null), ResourceServerJson.Default.IntrospectionResponse);
+                    expires.ToUnixTimeSeconds(), session.RefreshIssuedAt.ToUnixTimeSeconds(), null), ResourceServerJson.Default.IntrospectionResponse);
             }
 
             return Results.Json(IntrospectionResponse.Inactive, ResourceServerJson.Default.IntrospectionResponse);
@@ -85,9 +85,6 @@ internal static class ResourceServerEndpoints
             return Results.Ok();
         });
     }
-
-    private static string? RefreshSessionId(string token) =>
-        token.Length == Sessions.SessionIdFactory.IdLength + 44 && token[Sessions.SessionIdFactory.IdLength] == '.' ? token[..Sessions.SessionIdFactory.IdLength] : null;
 
     private static async Task<(string? Token, string? Hint)> ReadFormAsync(HttpContext context)
     {

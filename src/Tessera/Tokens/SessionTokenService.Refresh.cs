@@ -63,7 +63,7 @@ public sealed partial class SessionTokenService
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            if (session.RefreshHash == presented && now >= session.RefreshIssuedAt + _options.RefreshTokenLifetime)
+            if (session.RefreshHash == presented && now >= RefreshTokenExpiresAt(session))
             {
                 return RefreshResult.Fail(RefreshError.Expired);
             }
@@ -100,7 +100,7 @@ public sealed partial class SessionTokenService
         TimeSpan grace = _options.RefreshReuseGracePeriod;
         if (grace > TimeSpan.Zero && now - rotation.RetiredAt <= grace)
         {
-            if (now >= rotation.RetiredAt + _options.RefreshTokenLifetime)
+            if (now >= RefreshExpiry(rotation.RetiredAt, session.AbsoluteExpiresAt))
             {
                 return RefreshResult.Fail(RefreshError.Expired);
             }

@@ -36,7 +36,7 @@ public sealed partial class SessionTokenService
                 LimitPolicy = _options.SessionLimitPolicy,
             };
             SessionCreateResult created = await _store.CreateAsync(request, cancellationToken).ConfigureAwait(false);
-            RememberEnded(created.EvictedSessionIds, "session_limit");
+            RememberEnded(created.EvictedSessionIds, "evicted"); // the per-user limit or the store's capacity policy
             SignInResult result = created.Session is { } session
                 ? new SignInResult(SignInError.None, Issue(session, RefreshToken.Format(session.Id, secret), session.CreatedAt, _time.GetUtcNow()), session, created.EvictedSessionIds)
                 : SignInResult.Fail(created.Status == SessionCreateStatus.UserLimitReached ? SignInError.SessionLimitReached : SignInError.StoreFull);

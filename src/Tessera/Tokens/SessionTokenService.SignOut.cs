@@ -39,18 +39,26 @@ public sealed partial class SessionTokenService
     /// unknown, already rotated — changes nothing (RFC 7009 answers success either way).
     /// </summary>
     /// <returns>True when a session was ended.</returns>
-    public async ValueTask<bool> RevokeRefreshTokenAsync(string? refreshToken, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RevokeRefreshTokenAsync(string? refreshToken, CancellationToken cancellationToken = default) =>
+        await FindRefreshSessionAsync(refreshToken, cancellationToken).ConfigureAwait(false) is { } session
+        && await EndSessionAsync(session.Id, "refresh_token_revoked", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The live session whose current refresh token <paramref name="refreshToken"/> is, without using or changing it
+    /// (for introspection and revocation); null for a malformed, unknown or already rotated token. The refresh window
+    /// is not considered: compare <see cref="RefreshTokenExpiresAt"/> with the clock for that.
+    /// </summary>
+    public async ValueTask<SessionRecord?> FindRefreshSessionAsync(string? refreshToken, CancellationToken cancellationToken = default)
     {
         if (!RefreshToken.TryParse(refreshToken, out RefreshToken token))
         {
-            return false;
+            return null;
         }
 
         string sessionId = token.SessionId.ToString();
         RefreshHash presented = RefreshHash.FromSecret(token.Secret);
         SessionRecord? session = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return session is not null && session.RefreshHash == presented
-            && await EndSessionAsync(sessionId, "refresh_token_revoked", cancellationToken).ConfigureAwait(false);
+        return session is not null && session.RefreshHash == presented ? session : null;
     }
 
     private async ValueTask<bool> EndSessionAsync(string sessionId, string reason, CancellationToken cancellationToken)

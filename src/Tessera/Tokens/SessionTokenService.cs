@@ -153,9 +153,20 @@ public sealed partial class SessionTokenService : IDisposable
             .Claim(SessionIdClaim, session.Id);
         SessionUser.AddTo(claims, session.TokenClaims);
         string accessToken = Volatile.Read(ref _signer).Sign(claims);
-        DateTimeOffset refreshExpires = Min(refreshIssuedAt + _options.RefreshTokenLifetime, absolute);
-        return new IssuedTokens(accessToken, issuedAt, accessExpires, refreshToken, refreshExpires, session.Id);
+        return new IssuedTokens(accessToken, issuedAt, accessExpires, refreshToken, RefreshExpiry(refreshIssuedAt, absolute), session.Id);
     }
+
+    /// <summary>
+    /// The latest time the session's current refresh token can be used: its refresh window from
+    /// <see cref="SessionRecord.RefreshIssuedAt"/>, capped by the session's absolute expiry (the session may end earlier).
+    /// </summary>
+    public DateTimeOffset RefreshTokenExpiresAt(SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return RefreshExpiry(session.RefreshIssuedAt, session.AbsoluteExpiresAt);
+    }
+
+    private DateTimeOffset RefreshExpiry(DateTimeOffset issuedAt, DateTimeOffset absolute) => Min(issuedAt + _options.RefreshTokenLifetime, absolute);
 
     private static DateTimeOffset FloorToSecond(DateTimeOffset time) =>
         new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

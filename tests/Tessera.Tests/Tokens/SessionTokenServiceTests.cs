@@ -485,6 +485,26 @@ public sealed class SessionTokenServiceTests
     }
 
     [Fact]
+    public async Task FindRefreshSessionAsync_OnlyTheCurrentToken_AndRefreshTokenExpiresAtMatchesWhatWasIssued()
+    {
+        using var host = new TokenTestHost(o => o.RefreshTokenLifetime = TimeSpan.FromHours(1));
+        IssuedTokens first = await host.SignInAsync();
+        host.Time.Advance(TimeSpan.FromMinutes(10));
+        IssuedTokens next = await host.RefreshAsync(first.RefreshToken);
+
+        SessionRecord? found = await host.Service.FindRefreshSessionAsync(next.RefreshToken);
+
+        Assert.NotNull(found);
+        Assert.Equal(next.SessionId, found.Id);
+        Assert.Equal(next.RefreshTokenExpiresAt, host.Service.RefreshTokenExpiresAt(found));
+        Assert.Equal(host.Time.GetUtcNow().AddHours(1), host.Service.RefreshTokenExpiresAt(found));
+        Assert.Null(await host.Service.FindRefreshSessionAsync(first.RefreshToken)); // rotated out
+        Assert.Null(await host.Service.FindRefreshSessionAsync("garbage"));
+        Assert.Null(await host.Service.FindRefreshSessionAsync(null));
+        Assert.Equal(1, (await host.Store.GetAsync(next.SessionId, default))!.RefreshGeneration); // looking changes nothing
+    }
+
+    [Fact]
     public async Task Revocation_OnlyLabelsWithinAccessTokenLifetime_ThenTokensReadExpired()
     {
         using var host = new TokenTestHost(o => o.IdleTimeout = TimeSpan.FromHours(1));
