@@ -43,7 +43,7 @@ internal static class AdminEndpoints
                 next = result.NextCursor;
             }
 
-            IReadOnlyDictionary<string, string> names = (await users.ListAsync(ct)).ToDictionary(u => u.Id, u => u.UserName);
+            IReadOnlyDictionary<string, string> names = await users.NamesAsync([.. sessions.Select(s => s.UserId).Distinct(StringComparer.Ordinal)], ct);
             AdminSession[] body = [.. sessions.Select(s => new AdminSession(
                 s.Id, s.UserId, names.GetValueOrDefault(s.UserId), s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Client?.IpAddress, s.Client?.UserAgent))];
             return Results.Json(new AdminSessionPage(body, next), ServerJson.Default.AdminSessionPage);

@@ -86,6 +86,32 @@ internal sealed class UserDatabase : ICredentialStore
         return (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The names of the given user ids (ids without a user are left out): one query for a page of sessions.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> NamesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (userIds.Count == 0)
+        {
+            return names;
+        }
+
+        await using SqliteConnection connection = Open();
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT id, username FROM users WHERE id IN (" + string.Join(", ", userIds.Select((_, i) => "$id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ");";
+        for (int i = 0; i < userIds.Count; i++)
+        {
+            command.Parameters.AddWithValue("$id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), userIds[i]);
+        }
+
+        await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return names;
+    }
+
     /// <summary>A user by name, or null.</summary>
     public async Task<UserRecord?> FindAsync(string userName, CancellationToken cancellationToken)
     {
