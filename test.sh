@@ -3,8 +3,9 @@
 # the solution in Release (warnings are errors) and runs every test. Exit code: 0 only if all passed.
 #
 # Beyond the SDK and NuGet packages the tests need Node.js with the npm package jose (a third-party JWT
-# client in the server's end-to-end tests) and Debian's Chromium (the admin page test); all are installed
-# here when missing. Later components (redis-server, PostgreSQL) are installed here too.
+# client in the server's end-to-end tests), Debian's Chromium (the admin page test) and Redis (redis-server
+# and redis-cli: the Redis store's tests start their own servers and a 3-node cluster); all are installed
+# here when missing. Later components (PostgreSQL) are installed here too.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,11 +16,15 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
 # Debian packages the tests use, installed when missing (root, as on CI): Node.js + npm (a third-party JWT
-# client) and Chromium (the admin page's browser test, driven by Playwright with no browser download).
+# client), Chromium (the admin page's browser test, driven by Playwright with no browser download) and Redis
+# (redis-server, and redis-cli from redis-tools to create the cluster). The tests start redis-server on free
+# ports of their own; a system service that the package may start on 6379 is neither used nor needed.
 missing=()
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,5 +1,6 @@
 // Tessera.Server: the standalone auth server. `dotnet run --project src/Tessera.Server` serves on
-// http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions).
+// http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions;
+// Tessera__Store=redis with Tessera__Redis=<configuration> keeps sessions in Redis).
 // The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate`, `token decode <jwt>`.
 using OpenTelemetry.Metrics;
 using Tessera.AspNetCore;
@@ -47,7 +48,8 @@ builder.Services.AddTessera(o =>
         }
     })
     .AddCredentialStore(data.Users)
-    .AddPasswordHasher(hasher);
+    .AddPasswordHasher(hasher)
+    .AddSessionStore(builder.Configuration);
 builder.Services.AddAuthentication(TesseraDefaults.AuthenticationScheme).AddTessera();
 builder.Services.AddAuthorization();
 builder.Services.AddOpenApi();
@@ -63,6 +65,8 @@ if (await data.EnsureAdminAsync(hasher, CancellationToken.None) is { } admin)
         Console.WriteLine($"First admin: {admin.UserName} / {password}  (shown once; change it with `user passwd`)");
     }
 }
+
+app.UseStoreUnavailableAnswer();
 
 // The admin page: plain static files (no build step), under a strict content security policy.
 app.Use((context, next) =>
@@ -103,7 +107,7 @@ app.MapGet("/healthz", async (Tessera.Tokens.SessionTokenService tokens, Cancell
         await tokens.Store.GetCountsAsync(ct);
         return Results.Json(new { status = "ok" });
     }
-    catch (Exception e) when (e is not OperationCanceledException)
+    catch (Exception e) when (SessionStoreSetup.IsStoreUnavailable(e))
     {
         return Results.Json(new { status = "unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
