@@ -115,7 +115,13 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The server exited before listening."));
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the last lines are read; the parameterless wait drains the redirected output,
+            // so the failure message below holds what the server said before it exited.
+            process.WaitForExit();
+            listening.TrySetException(new InvalidOperationException("The server exited before listening."));
+        };
         try
         {
             server.BaseAddress = await listening.Task.WaitAsync(StartTimeout);
