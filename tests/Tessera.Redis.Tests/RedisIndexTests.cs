@@ -49,6 +49,9 @@ public sealed class RedisIndexTests(RedisServerFixture redis)
         string stats = (string)(await server.ExecuteAsync("INFO", "commandstats"))!;
         Assert.DoesNotContain("cmdstat_keys:", stats, StringComparison.Ordinal);
         Assert.DoesNotContain("cmdstat_scan:", stats, StringComparison.Ordinal);
+        // Each script's text goes to Redis once (EVAL); every later call is by its hash (EVALSHA).
+        Assert.InRange(Calls(stats, "eval"), 1, 12);
+        Assert.True(Calls(stats, "evalsha") > 200, stats);
 
         // Redis deletes the sessions and the per-user sets by TTL (a second after expiry), with no sweep.
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -82,6 +85,12 @@ public sealed class RedisIndexTests(RedisServerFixture redis)
         Assert.Equal(fromA[..SessionIdFactory.RoutingTagLength], fromB[..SessionIdFactory.RoutingTagLength]);
         Assert.Equal(2, (await b.ListUserSessionsAsync("alice", default)).Count);
         Assert.Equal(2, (await a.RemoveUserSessionsAsync("alice", null, default)).Count);
+    }
+
+    private static long Calls(string commandStats, string command)
+    {
+        string line = commandStats.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:calls=", StringComparison.Ordinal)) ?? "";
+        return line.Length == 0 ? 0 : long.Parse(line.Split('=', ',')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static List<string> KeysOf(IServer server, string prefix, string kind) =>
