@@ -5,8 +5,9 @@ namespace Tessera.Benchmarks;
 
 /// <summary>
 /// Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*Hs256Validate*'</c>; or run one of the
-/// session measurements that are not BenchmarkDotNet benchmarks: <c>memory</c> (heap per session) and
-/// <c>collect</c> (removal of expired sessions). See bench/README.md.
+/// measurements that are not BenchmarkDotNet benchmarks: <c>memory</c> (heap per session), <c>collect</c> (removal of
+/// expired sessions) and <c>revocation [sessions]</c> (Redis store: removal on one node until another node's near
+/// cache drops the session). See bench/README.md.
 /// </summary>
 internal static class Program
 {
@@ -26,6 +27,8 @@ internal static class Program
                 return SessionMemoryMeasurement.Run(args[1..]);
             case "collect":
                 return SessionCollectMeasurement.Run(args[1..]);
+            case "revocation":
+                return RevocationLatencyMeasurement.Run(args[1..]);
         }
 
         Summary[] summaries = [.. BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig())];
