@@ -671,8 +671,17 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable, IDispos
             _cache?.Evict(id);
         }
 
-        // Fire-and-forget keeps the change at one round trip; the message still leaves after the change on this connection.
-        _redis.GetSubscriber().Publish(_keys.Channel, string.Join(' ', sessionIds), CommandFlags.FireAndForget);
+        try
+        {
+            // Fire-and-forget keeps the change at one round trip; the message still leaves after the change on this
+            // connection.
+            _redis.GetSubscriber().Publish(_keys.Channel, string.Join(' ', sessionIds), CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // This process lost Redis. A change that reached Redis just before may go unheard by other processes
+            // for at most their NearCacheDuration (the documented bound); never hide the caller's own error for it.
+        }
     }
 
     private Task ApplyAsync(GlobalUpdate update) =>
