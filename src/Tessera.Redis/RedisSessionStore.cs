@@ -84,13 +84,7 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable, IDispos
         _db = redis.GetDatabase();
         _keys = new RedisKeys(options.KeyPrefix);
         _time = timeProvider ?? TimeProvider.System;
-        _limits = new SessionDataLimits
-        {
-            MaxKeyLength = options.DataLimits.MaxKeyLength,
-            MaxValueBytes = options.DataLimits.MaxValueBytes,
-            MaxDataBytes = options.DataLimits.MaxDataBytes,
-            MaxKeys = options.DataLimits.MaxKeys,
-        };
+        _limits = options.DataLimits.Snapshot();
         _activeWindow = options.ActiveWindow;
         _routingKey = options.RoutingKey?.ToArray();
 

@@ -64,13 +64,7 @@ public sealed partial class InMemorySessionStore : ISessionStore, IDisposable
 
         _time = timeProvider ?? TimeProvider.System;
         _ids = options.RoutingKey is null ? SessionIdFactory.CreateRandom() : new SessionIdFactory(options.RoutingKey);
-        _limits = new SessionDataLimits
-        {
-            MaxKeyLength = options.DataLimits.MaxKeyLength,
-            MaxValueBytes = options.DataLimits.MaxValueBytes,
-            MaxDataBytes = options.DataLimits.MaxDataBytes,
-            MaxKeys = options.DataLimits.MaxKeys,
-        };
+        _limits = options.DataLimits.Snapshot();
         _maxSessions = options.MaxSessions;
         _maxBytes = options.MaxBytes;
         _capacityPolicy = options.CapacityPolicy;

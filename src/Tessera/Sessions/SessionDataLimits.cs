@@ -19,6 +19,15 @@ public sealed class SessionDataLimits
     /// <summary>The most keys one session may hold. Default: 64.</summary>
     public int MaxKeys { get; set; } = 64;
 
+    /// <summary>A copy a store keeps, so later changes to the options object do not change a running store.</summary>
+    internal SessionDataLimits Snapshot() => new()
+    {
+        MaxKeyLength = MaxKeyLength,
+        MaxValueBytes = MaxValueBytes,
+        MaxDataBytes = MaxDataBytes,
+        MaxKeys = MaxKeys,
+    };
+
     /// <summary>Lists every problem with these limits (empty when they are usable).</summary>
     /// <param name="prefix">Prepended to each property name, e.g. <c>"DataLimits."</c>.</param>
     public IReadOnlyList<string> Validate(string prefix)
