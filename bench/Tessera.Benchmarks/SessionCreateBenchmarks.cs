@@ -20,7 +20,7 @@ namespace Tessera.Benchmarks;
 /// <c>user-NNNNNNN</c> (new id, per-user chain, expiry bucket, counters), read the id (<c>Session.Id</c>, a new
 /// string, as a caller needs it for the token), then two <c>SetValueAsync</c> by that id.</item>
 /// <item><b>Tessera_CreateWithInitialData</b>: the same data given at creation (<see cref="NewSession.Data"/>, built
-/// per call with <see cref="SessionData.Create"/>, as an application would), stored in the same step; the id is read.</item>
+/// per call with <see cref="SessionData.Create(ReadOnlySpan{KeyValuePair{string, ReadOnlyMemory{byte}}})"/>, as an application would), stored in the same step; the id is read.</item>
 /// <item><b>Tessera_Create</b>: <c>CreateAsync</c> alone (no data, the id not read).</item>
 /// </list>
 /// <para><b>Keeping the store size fixed.</b> Each iteration runs exactly <see cref="Invocations"/> creations

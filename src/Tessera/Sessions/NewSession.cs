@@ -65,7 +65,7 @@ public sealed class NewSession
 
     /// <summary>
     /// Data the session starts with, stored atomically with its creation (one step instead of a write per key);
-    /// build it with <see cref="SessionData.Create"/>. Default: empty. The store checks it against its limits and
+    /// build it with <see cref="SessionData.Create(ReadOnlySpan{KeyValuePair{string, ReadOnlyMemory{byte}}})"/>. Default: empty. The store checks it against its limits and
     /// throws <see cref="ArgumentException"/> when a key, a value or the total is refused.
     /// </summary>
     public SessionData Data { get; init; }

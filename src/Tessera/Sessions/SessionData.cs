@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -61,11 +62,24 @@ public readonly struct SessionData : IEnumerable<KeyValuePair<string, ReadOnlyMe
     public static SessionData Create(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> all = entries as IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> ?? [.. entries];
+        return entries switch
+        {
+            KeyValuePair<string, ReadOnlyMemory<byte>>[] array => Create(array.AsSpan()),
+            List<KeyValuePair<string, ReadOnlyMemory<byte>>> list => Create(CollectionsMarshal.AsSpan(list)),
+            _ => Create([.. entries]),
+        };
+    }
 
+    /// <summary>
+    /// Builds a snapshot from key/value pairs without an enumerator (a collection expression binds here:
+    /// <c>SessionData.Create([new("theme", json)])</c>).
+    /// </summary>
+    /// <inheritdoc cref="Create(IEnumerable{KeyValuePair{string, ReadOnlyMemory{byte}}})"/>
+    public static SessionData Create(ReadOnlySpan<KeyValuePair<string, ReadOnlyMemory<byte>>> entries)
+    {
         // Size first, then encode once into the final array.
         int length = 0;
-        foreach ((string key, ReadOnlyMemory<byte> value) in all)
+        foreach ((string key, ReadOnlyMemory<byte> value) in entries)
         {
             if (string.IsNullOrEmpty(key) || value.IsEmpty)
             {
@@ -77,7 +91,7 @@ public readonly struct SessionData : IEnumerable<KeyValuePair<string, ReadOnlyMe
 
         byte[] encoded = new byte[length];
         int position = 0;
-        foreach ((string key, ReadOnlyMemory<byte> value) in all)
+        foreach ((string key, ReadOnlyMemory<byte> value) in entries)
         {
             int entryStart = position;
             Range keyBytes = SessionDataCodec.WriteEntry(encoded, ref position, key, value.Span);

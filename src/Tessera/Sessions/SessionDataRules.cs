@@ -14,6 +14,11 @@ internal static class SessionDataRules
     /// <summary>Throws unless <paramref name="utf8Json"/> is exactly one RFC 8259 JSON value.</summary>
     public static void ThrowIfNotJsonValue(ReadOnlySpan<byte> utf8Json)
     {
+        if (IsPlainJsonValue(utf8Json))
+        {
+            return;
+        }
+
         // Utf8JsonReader does not check the UTF-8 inside string values; a store must never hold text it cannot decode.
         if (!Utf8.IsValid(utf8Json))
         {
@@ -39,6 +44,22 @@ internal static class SessionDataRules
         throw new ArgumentException("A session value must be exactly one valid JSON value (UTF-8).", nameof(utf8Json));
     }
 
+    /// <summary>
+    /// A quick yes for the commonest small values, which spares them the reader: a string of printable ASCII with no
+    /// quote or backslash inside, or a literal. False says nothing (the full check decides); a test holds it to
+    /// Utf8JsonReader's verdict.
+    /// </summary>
+    internal static bool IsPlainJsonValue(ReadOnlySpan<byte> json)
+    {
+        if (json.Length >= 2 && json[0] == (byte)'"' && json[^1] == (byte)'"')
+        {
+            ReadOnlySpan<byte> inner = json[1..^1];
+            return inner.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && inner.IndexOfAny((byte)'"', (byte)'\\') < 0;
+        }
+
+        return json.SequenceEqual("true"u8) || json.SequenceEqual("false"u8) || json.SequenceEqual("null"u8);
+    }
+
     /// <summary>Throws unless <paramref name="utf8Json"/> is exactly one JSON object (<see cref="NewSession.TokenClaims"/>).</summary>
     public static void ThrowIfNotJsonObject(ReadOnlySpan<byte> utf8Json)
     {
@@ -59,10 +80,7 @@ internal static class SessionDataRules
         var reader = new SessionDataCodec.Reader(data.Encoded);
         while (reader.MoveNext())
         {
-            // Decode each key on the stack: a key longer than the limit in UTF-16 is refused before decoding.
-            bool keyFits = Encoding.UTF8.GetCharCount(reader.Key) <= key.Length;
-            ReadOnlySpan<char> decoded = keyFits ? key[..Encoding.UTF8.GetChars(reader.Key, key)] : default;
-            SessionWriteStatus status = !keyFits || !SessionText.IsValidKey(decoded, limits) ? SessionWriteStatus.KeyInvalid
+            SessionWriteStatus status = !IsValidKey(reader.Key, key, limits) ? SessionWriteStatus.KeyInvalid
                 : reader.ValueLength > limits.MaxValueBytes ? SessionWriteStatus.ValueTooLarge
                 : SessionWriteStatus.Ok;
             if (status != SessionWriteStatus.Ok)
@@ -79,6 +97,21 @@ internal static class SessionDataRules
         {
             throw new ArgumentException($"Initial session data refused: {SessionWriteStatus.DataTooLarge}.", nameof(data));
         }
+    }
+
+    /// <summary><see cref="SessionText.IsValidKey"/> on a UTF-8 key, decoding it into <paramref name="chars"/> unless it is ASCII.</summary>
+    private static bool IsValidKey(ReadOnlySpan<byte> utf8Key, Span<char> chars, SessionDataLimits limits)
+    {
+        if (Ascii.IsValid(utf8Key))
+        {
+            // ASCII: one char per byte, and the control characters are 0x00-0x1F and 0x7F.
+            return utf8Key.Length >= 1 && utf8Key.Length <= limits.MaxKeyLength
+                && utf8Key.IndexOfAnyInRange((byte)0x00, (byte)0x1F) < 0 && !utf8Key.Contains((byte)0x7F);
+        }
+
+        // A key longer than the limit in UTF-16 is refused before decoding.
+        return Encoding.UTF8.GetCharCount(utf8Key) <= chars.Length
+            && SessionText.IsValidKey(chars[..Encoding.UTF8.GetChars(utf8Key, chars)], limits);
     }
 
     /// <summary>Checks key and value against the limits, before the session is looked at.</summary>
