@@ -3,9 +3,10 @@
 # the solution in Release (warnings are errors) and runs every test. Exit code: 0 only if all passed.
 #
 # Beyond the SDK and NuGet packages the tests need Node.js with the npm package jose (a third-party JWT
-# client in the server's end-to-end tests), Debian's Chromium (the admin page test) and Redis (redis-server
-# and redis-cli: the Redis store's tests start their own servers and a 3-node cluster); all are installed
-# here when missing. Later components (PostgreSQL) are installed here too.
+# client in the server's end-to-end tests), Debian's Chromium (the admin page test), Redis (redis-server
+# and redis-cli: the Redis store's tests start their own servers and a 3-node cluster) and PostgreSQL (the
+# user database's tests start their own server from /usr/lib/postgresql/*/bin); all are installed here
+# when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,15 +17,19 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
 # Debian packages the tests use, installed when missing (root, as on CI): Node.js + npm (a third-party JWT
-# client), Chromium (the admin page's browser test, driven by Playwright with no browser download) and Redis
-# (redis-server, and redis-cli from redis-tools to create the cluster). The tests start redis-server on free
-# ports of their own; a system service that the package may start on 6379 is neither used nor needed.
+# client), Chromium (the admin page's browser test, driven by Playwright with no browser download), Redis
+# (redis-server, and redis-cli from redis-tools to create the cluster) and PostgreSQL (initdb, pg_ctl, postgres
+# and psql, found only where Debian's package puts them: /usr/local/bin or PATH may have others that a fresh
+# machine lacks). The tests start redis-server and PostgreSQL on free ports and in folders of their own; the
+# system services that the packages may start (Redis on 6379, the "main" PostgreSQL cluster on 5432) are neither
+# used nor needed.
 missing=()
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

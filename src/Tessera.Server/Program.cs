@@ -1,6 +1,7 @@
 // Tessera.Server: the standalone auth server. `dotnet run --project src/Tessera.Server` serves on
 // http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions;
-// Tessera__Store=redis with Tessera__Redis=<configuration> keeps sessions in Redis).
+// Tessera__Store=redis with Tessera__Redis=<configuration> keeps sessions in Redis, Tessera__Database=postgres with
+// Tessera__Postgres=<connection string> keeps users in PostgreSQL).
 // The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate`, `token decode <jwt>`.
 using OpenTelemetry.Metrics;
 using Tessera.AspNetCore;
@@ -28,11 +29,11 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080"); // loopback unless --urls / ASPNETCORE_URLS say otherwise
 }
 
-ServerData data = ServerData.Open(builder.Configuration["Tessera:DataDir"] ?? "./data", TimeProvider.System);
+await using ServerData data = await ServerData.OpenAsync(builder.Configuration, TimeProvider.System, CancellationToken.None);
 var hasher = new IdentityPasswordHasher();
 (JwtKey signing, IReadOnlyList<JwtKey> keys) = data.LoadKeys();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(data.Users);
+builder.Services.AddSingleton<IUserDatabase>(data.Users); // the admin and password endpoints take it as a parameter
 bool hmac = !string.IsNullOrEmpty(builder.Configuration["Tessera:HmacSecret"]);
 builder.Services.AddTessera(o =>
     {

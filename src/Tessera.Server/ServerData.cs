@@ -6,15 +6,16 @@ using Tessera.Server.Users;
 namespace Tessera.Server;
 
 /// <summary>
-/// The data folder (<c>Tessera:DataDir</c>, default <c>./data</c>): the user database and the signing keys. Opening it
-/// creates what is missing: the folder (mode 700), the schema, the first key, and — when there are no users — the
-/// first admin.
+/// The data folder (<c>Tessera:DataDir</c>, default <c>./data</c>) with the signing keys, and the user database: in
+/// the folder (SQLite, the default) or in PostgreSQL (<c>Tessera:Database</c>, see <see cref="UserDatabaseSetup"/>).
+/// Opening it creates what is missing: the folder (mode 700), the schema, the first key, and — when there are no
+/// users — the first admin.
 /// </summary>
-internal sealed class ServerData
+internal sealed class ServerData : IAsyncDisposable
 {
     public const string DefaultAdminUser = "admin";
 
-    private ServerData(string folder, UserDatabase users, KeyRing keys)
+    private ServerData(string folder, IUserDatabase users, KeyRing keys)
     {
         Folder = folder;
         Users = users;
@@ -23,13 +24,14 @@ internal sealed class ServerData
 
     public string Folder { get; }
 
-    public UserDatabase Users { get; }
+    public IUserDatabase Users { get; }
 
     public KeyRing Keys { get; }
 
-    public static ServerData Open(string folder, TimeProvider time)
+    /// <summary>Opens the data folder and the user database that <paramref name="configuration"/> names.</summary>
+    public static async Task<ServerData> OpenAsync(IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
     {
-        string full = Path.GetFullPath(folder);
+        string full = Path.GetFullPath(configuration["Tessera:DataDir"] ?? "./data");
         if (!OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -39,8 +41,13 @@ internal sealed class ServerData
             Directory.CreateDirectory(full);
         }
 
-        return new ServerData(full, new UserDatabase(Path.Combine(full, "tessera.db"), time), new KeyRing(full, time));
+        var keys = new KeyRing(full, time);
+        IUserDatabase users = await UserDatabaseSetup.OpenAsync(configuration, full, time, cancellationToken).ConfigureAwait(false);
+        return new ServerData(full, users, keys);
     }
+
+    /// <summary>Closes the user database's connections.</summary>
+    public ValueTask DisposeAsync() => Users.DisposeAsync();
 
     /// <summary>
     /// Creates the first admin when there are no users: <c>TESSERA_ADMIN_USER</c> (default <c>admin</c>) with

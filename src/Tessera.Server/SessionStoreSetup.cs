@@ -47,7 +47,7 @@ internal static class SessionStoreSetup
 
     /// <summary>
     /// Answers 503 <c>temporarily_unavailable</c> (with <c>Retry-After</c>) when a request fails because the session
-    /// store is unreachable: the request is refused, never let through, and the client learns to retry rather than
+    /// store or the user database is unreachable: the request is refused, never let through, and the client learns to retry rather than
     /// to sign in again.
     /// </summary>
     public static void UseStoreUnavailableAnswer(this WebApplication app) =>
@@ -60,12 +60,13 @@ internal static class SessionStoreSetup
                 if (error is not null && IsStoreUnavailable(error))
                 {
                     context.Response.Headers.RetryAfter = "1";
-                    return TesseraProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "The session store is unreachable; try again shortly.");
+                    return TesseraProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "A backing store is unreachable; try again shortly.");
                 }
 
                 return TesseraProblems.WriteAsync(context, StatusCodes.Status500InternalServerError, "server_error", "The server failed to answer this request.");
             },
         });
 
-    public static bool IsStoreUnavailable(Exception e) => e is RedisException or TimeoutException;
+    /// <summary>True for a failure to reach a backing store: Redis (sessions) or PostgreSQL (users).</summary>
+    public static bool IsStoreUnavailable(Exception e) => e is RedisException or TimeoutException or Npgsql.NpgsqlException;
 }

@@ -25,7 +25,7 @@ internal static class AdminEndpoints
             return Results.Json(new StatsResponse(counts.Sessions, counts.Users, counts.ActiveSessions), ServerJson.Default.StatsResponse);
         });
 
-        admin.MapGet("/sessions", async (HttpContext context, SessionTokenService tokens, UserDatabase users, CancellationToken ct) =>
+        admin.MapGet("/sessions", async (HttpContext context, SessionTokenService tokens, IUserDatabase users, CancellationToken ct) =>
         {
             string? user = context.Request.Query["user"];
             string? page = context.Request.Query["page"];
@@ -49,7 +49,7 @@ internal static class AdminEndpoints
             return Results.Json(new AdminSessionPage(body, next), ServerJson.Default.AdminSessionPage);
         });
 
-        admin.MapPost("/users", async (HttpContext context, UserDatabase users, IPasswordHasher hasher, CancellationToken ct) =>
+        admin.MapPost("/users", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, CancellationToken ct) =>
         {
             CreateUserRequest? request;
             try
@@ -72,14 +72,14 @@ internal static class AdminEndpoints
                 : Results.Json(new UserResponse(created.Id, created.UserName, created.Roles, created.Disabled), ServerJson.Default.UserResponse, statusCode: StatusCodes.Status201Created);
         });
 
-        admin.MapGet("/users", async (UserDatabase users, CancellationToken ct) =>
+        admin.MapGet("/users", async (IUserDatabase users, CancellationToken ct) =>
             Results.Json((await users.ListAsync(ct)).Select(u => new UserResponse(u.Id, u.UserName, u.Roles, u.Disabled)).ToArray(), ServerJson.Default.UserResponseArray));
 
         // Disabling refuses the user's next sign-ins and ends every session they have, at once.
-        admin.MapPost("/users/{username}/disable", (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, true, users, tokens, ct));
-        admin.MapPost("/users/{username}/enable", (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, false, users, tokens, ct));
+        admin.MapPost("/users/{username}/disable", (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, true, users, tokens, ct));
+        admin.MapPost("/users/{username}/enable", (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, false, users, tokens, ct));
 
-        admin.MapDelete("/users/{username}/sessions", async (string username, UserDatabase users, SessionTokenService tokens, CancellationToken ct) =>
+        admin.MapDelete("/users/{username}/sessions", async (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) =>
         {
             UserRecord? user = await users.FindAsync(username, ct);
             if (user is null)
@@ -95,7 +95,7 @@ internal static class AdminEndpoints
             await tokens.RevokeSessionAsync(sid, ct) ? Results.NoContent() : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such live session."));
     }
 
-    private static async Task<IResult> SetDisabledAsync(string username, bool disabled, UserDatabase users, SessionTokenService tokens, CancellationToken ct)
+    private static async Task<IResult> SetDisabledAsync(string username, bool disabled, IUserDatabase users, SessionTokenService tokens, CancellationToken ct)
     {
         UserRecord? user = await users.FindAsync(username, ct);
         if (user is null || !await users.SetDisabledAsync(username, disabled, ct))

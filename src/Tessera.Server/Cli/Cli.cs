@@ -8,7 +8,9 @@ namespace Tessera.Server;
 /// <summary>
 /// The command line of the same program: <c>user add|list|disable|enable|passwd</c>, <c>keys list|rotate</c>,
 /// <c>token decode &lt;jwt&gt;</c>. It works on the data folder directly (<c>Tessera__DataDir</c> or
-/// <c>--Tessera:DataDir</c>, default <c>./data</c>); a running server picks up users at once and keys at its next start.
+/// <c>--Tessera:DataDir</c>, default <c>./data</c>) and on the user database the server's settings name
+/// (<c>Tessera__Database</c>, <c>Tessera__Postgres</c>, or the same with <c>--Tessera:</c>); a running server picks up
+/// users at once and keys at its next start.
 /// Exit codes: 0 done, 1 refused (e.g. unknown user), 2 bad usage.
 /// </summary>
 internal static class Cli
@@ -33,7 +35,7 @@ internal static class Cli
             return 0;
         }
 
-        ServerData data = ServerData.Open(configuration["Tessera:DataDir"] ?? "./data", TimeProvider.System);
+        await using ServerData data = await ServerData.OpenAsync(configuration, TimeProvider.System, CancellationToken.None);
         var hasher = new IdentityPasswordHasher();
         CancellationToken ct = CancellationToken.None;
         switch (words)

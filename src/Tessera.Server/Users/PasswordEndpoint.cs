@@ -14,7 +14,7 @@ namespace Tessera.Server.Users;
 internal static class PasswordEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/auth/password", async (HttpContext context, UserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, CancellationToken ct) =>
+        app.MapPost("/auth/password", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, CancellationToken ct) =>
         {
             ChangePasswordRequest? request;
             try

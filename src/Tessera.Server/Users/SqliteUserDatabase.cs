@@ -7,21 +7,22 @@ using Tessera.Tokens;
 namespace Tessera.Server.Users;
 
 /// <summary>
-/// The server's users in SQLite (<c>tessera.db</c> in the data folder): the <see cref="ICredentialStore"/> the login
-/// endpoint checks against, and what the CLI and admin API manage. Thread-safe (a connection per call).
+/// The server's users in SQLite (<c>tessera.db</c> in the data folder), the embedded default; the behaviour is
+/// <see cref="IUserDatabase"/>'s. Thread-safe (a pooled connection per call); the CLI and a running server share the
+/// file (WAL mode).
 /// </summary>
 /// <remarks>
 /// Schema version 1 (<c>PRAGMA user_version</c>): <c>users(id TEXT PRIMARY KEY, username TEXT UNIQUE COLLATE NOCASE,
-/// password_hash TEXT, roles TEXT — a JSON array, disabled INTEGER, created_at TEXT — ISO 8601 UTC)</c>. User names
-/// compare case-insensitively (ASCII); ids are <c>u-</c> plus 16 random hex characters and never change.
+/// password_hash TEXT, roles TEXT — a JSON array, disabled INTEGER, created_at TEXT — ISO 8601 UTC)</c>. <c>NOCASE</c>
+/// folds ASCII letters only, which is what <see cref="IUserDatabase"/> promises.
 /// </remarks>
-internal sealed class UserDatabase : ICredentialStore
+internal sealed class SqliteUserDatabase : IUserDatabase
 {
     private const int SchemaVersion = 1;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
-    public UserDatabase(string path, TimeProvider time)
+    public SqliteUserDatabase(string path, TimeProvider time)
     {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
         _time = time;
@@ -45,7 +46,7 @@ internal sealed class UserDatabase : ICredentialStore
             """);
     }
 
-    /// <summary>Creates a user; null when the name is taken.</summary>
+    /// <inheritdoc/>
     public async Task<UserRecord?> AddAsync(string userName, string passwordHash, IReadOnlyList<string> roles, CancellationToken cancellationToken)
     {
         var user = new UserRecord("u-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), userName, [.. roles], false, _time.GetUtcNow());
@@ -60,7 +61,7 @@ internal sealed class UserDatabase : ICredentialStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? user : null;
     }
 
-    /// <summary>Every user, by name.</summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<UserRecord>> ListAsync(CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = Open();
@@ -76,7 +77,7 @@ internal sealed class UserDatabase : ICredentialStore
         return users;
     }
 
-    /// <summary>A user's stored password hash by id, or null.</summary>
+    /// <inheritdoc/>
     public async Task<string?> PasswordHashAsync(string userId, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = Open();
@@ -86,7 +87,7 @@ internal sealed class UserDatabase : ICredentialStore
         return (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The names of the given user ids (ids without a user are left out): one query for a page of sessions.</summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyDictionary<string, string>> NamesAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -112,7 +113,7 @@ internal sealed class UserDatabase : ICredentialStore
         return names;
     }
 
-    /// <summary>A user by name, or null.</summary>
+    /// <inheritdoc/>
     public async Task<UserRecord?> FindAsync(string userName, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = Open();
@@ -123,15 +124,15 @@ internal sealed class UserDatabase : ICredentialStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
     }
 
-    /// <summary>Disables or enables a user; false when there is no such user.</summary>
+    /// <inheritdoc/>
     public Task<bool> SetDisabledAsync(string userName, bool disabled, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE users SET disabled = $value WHERE username = $name;", userName, disabled ? 1 : 0, cancellationToken);
 
-    /// <summary>Sets a user's password hash by name; false when there is no such user.</summary>
+    /// <inheritdoc/>
     public Task<bool> SetPasswordHashAsync(string userName, string passwordHash, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE users SET password_hash = $value WHERE username = $name;", userName, passwordHash, cancellationToken);
 
-    /// <summary>The number of users.</summary>
+    /// <inheritdoc/>
     public async Task<long> CountAsync(CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = Open();
@@ -168,6 +169,14 @@ internal sealed class UserDatabase : ICredentialStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Returns this database's pooled connections to SQLite (closing the file handles).</summary>
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
     private async Task<bool> UpdateAsync(string sql, string userName, object value, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = Open();
@@ -199,6 +208,3 @@ internal sealed class UserDatabase : ICredentialStore
         command.ExecuteNonQuery();
     }
 }
-
-/// <summary>A user as the server keeps them (the hash stays in the database).</summary>
-internal sealed record UserRecord(string Id, string UserName, string[] Roles, bool Disabled, DateTimeOffset CreatedAt);
