@@ -35,9 +35,6 @@ internal sealed class NearCache
     /// <summary>False while the subscription that carries evictions is not known to work.</summary>
     public bool IsUsable => _usable;
 
-    /// <summary>How many entries the cache holds now (for tests and diagnostics; walks the table).</summary>
-    public int Count => _entries.Count;
-
     public SessionRecord? TryGet(string sessionId, DateTimeOffset now)
     {
         if (!_usable || !_entries.TryGetValue(sessionId, out Entry? entry))

@@ -60,7 +60,6 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable, IDispos
     private readonly ITimer? _collector;
     private readonly ITimer? _prober;
     private Task<SessionIdFactory>? _ids;
-    private long _evictionsReceived;
     private int _subscribing;
     private volatile bool _subscribed;
     private int _disposed;
@@ -126,9 +125,6 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable, IDispos
 
     /// <summary>True while the near cache may answer reads (it is on and its subscription is known to work).</summary>
     public bool IsNearCacheActive => _cache?.IsUsable == true;
-
-    /// <summary>How many session ids other store instances have published to this one (a diagnostic).</summary>
-    public long EvictionsReceived => Interlocked.Read(ref _evictionsReceived);
 
     /// <summary>Raised after a published eviction was applied (tests wait on it; handlers must be quick).</summary>
     internal event Action<string>? EvictionApplied;
@@ -739,7 +735,6 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable, IDispos
         foreach (string id in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             _cache?.Evict(id);
-            Interlocked.Increment(ref _evictionsReceived);
             EvictionApplied?.Invoke(id);
         }
     }

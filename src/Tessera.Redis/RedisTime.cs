@@ -10,9 +10,6 @@ internal static class RedisTime
     /// <summary>UTC ticks as 19 decimal digits, the form the scripts split exactly (see <see cref="RedisScripts"/>).</summary>
     public static string Ticks(long ticks) => ticks.ToString("D19", CultureInfo.InvariantCulture);
 
-    /// <inheritdoc cref="Ticks(long)"/>
-    public static string Ticks(DateTimeOffset time) => Ticks(time.UtcTicks);
-
     /// <summary>Milliseconds since the Unix epoch, rounded down: a sorted-set score, exact in a double.</summary>
     public static long Score(long ticks)
     {
@@ -20,9 +17,6 @@ internal static class RedisTime
         long score = offset / TimeSpan.TicksPerMillisecond;
         return offset % TimeSpan.TicksPerMillisecond < 0 ? score - 1 : score;
     }
-
-    /// <summary>A score as the scripts pass it, for a sorted-set range.</summary>
-    public static string ScoreText(long score) => score.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Parses a 19-digit tick field.</summary>
     public static long ParseTicks(ReadOnlySpan<byte> digits)
