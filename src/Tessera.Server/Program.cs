@@ -1,13 +1,14 @@
 // Tessera.Server: the standalone auth server. `dotnet run --project src/Tessera.Server` serves on
-// http://127.0.0.1:5080 with its embedded defaults (SQLite users and persisted keys in ./data, in-memory sessions;
+// http://127.0.0.1:5080 with its embedded defaults (SQLite users and key files in ./data, in-memory sessions;
 // Tessera__Store=redis with Tessera__Redis=<configuration> keeps sessions in Redis, Tessera__Database=postgres with
-// Tessera__Postgres=<connection string> keeps users in PostgreSQL).
-// The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate`, `token decode <jwt>`.
+// Tessera__Postgres=<connection string> keeps users and signing keys in PostgreSQL).
+// The same program is the CLI: `user add|list|disable|enable|passwd`, `keys list|rotate|retire`, `token decode <jwt>`.
 using OpenTelemetry.Metrics;
 using Tessera.AspNetCore;
 using Tessera.Jwt;
 using Tessera.Server;
 using Tessera.Server.Admin;
+using Tessera.Server.Keys;
 using Tessera.Server.Users;
 
 if (args.Length > 0 && args[0] is "user" or "keys" or "token" or "help" or "--help")
@@ -31,18 +32,24 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 await using ServerData data = await ServerData.OpenAsync(builder.Configuration, TimeProvider.System, CancellationToken.None);
 var hasher = new IdentityPasswordHasher();
-(JwtKey signing, IReadOnlyList<JwtKey> keys) = data.LoadKeys();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IUserDatabase>(data.Users); // the admin and password endpoints take it as a parameter
+// Tessera:HmacSecret (single-service setups: the same service issues and checks tokens) signs instead of the key
+// store's keys; JWKS then publishes nothing a resource server could verify with, and there is no key ring.
 bool hmac = !string.IsNullOrEmpty(builder.Configuration["Tessera:HmacSecret"]);
+SigningKeyRing? ring = hmac ? null : await SigningKeyRing.OpenAsync(data.Keys, SigningKeyStoreSetup.RingOptions(builder.Configuration), TimeProvider.System, CancellationToken.None);
+if (ring is not null)
+{
+    builder.Services.AddSingleton(ring);
+    builder.Services.AddHostedService<SigningKeyRingService>(); // follows rotations made on any node
+}
+
 builder.Services.AddTessera(o =>
     {
-        // Tessera:HmacSecret (single-service setups: the same service issues and checks tokens) signs instead of
-        // the key files; JWKS then publishes nothing a resource server could verify with.
-        if (!hmac)
+        if (ring is not null)
         {
-            o.SigningKey = signing;
-            foreach (JwtKey key in keys)
+            o.SigningKey = ring.SigningKey;
+            foreach (JwtKey key in ring.Keys)
             {
                 o.ValidationKeys.Add(key);
             }

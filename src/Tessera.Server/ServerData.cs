@@ -1,21 +1,21 @@
 using System.Security.Cryptography;
-using Tessera.Jwt;
 using Tessera.Server.Keys;
 using Tessera.Server.Users;
 
 namespace Tessera.Server;
 
 /// <summary>
-/// The data folder (<c>Tessera:DataDir</c>, default <c>./data</c>) with the signing keys, and the user database: in
-/// the folder (SQLite, the default) or in PostgreSQL (<c>Tessera:Database</c>, see <see cref="UserDatabaseSetup"/>).
-/// Opening it creates what is missing: the folder (mode 700), the schema, the first key, and — when there are no
-/// users — the first admin.
+/// The data folder (<c>Tessera:DataDir</c>, default <c>./data</c>), the user database — in the folder (SQLite, the
+/// default) or in PostgreSQL (<c>Tessera:Database</c>, see <see cref="UserDatabaseSetup"/>) — and the signing key store
+/// (files in the folder, PostgreSQL or configuration, see <see cref="SigningKeyStoreSetup"/>). Opening it creates what
+/// is missing: the folder (mode 700) and the schema; the server then makes the first key
+/// (<see cref="SigningKeyRing.OpenAsync"/>) and, when there are no users, the first admin.
 /// </summary>
 internal sealed class ServerData : IAsyncDisposable
 {
     public const string DefaultAdminUser = "admin";
 
-    private ServerData(string folder, IUserDatabase users, KeyRing keys)
+    private ServerData(string folder, IUserDatabase users, ISigningKeyStore keys)
     {
         Folder = folder;
         Users = users;
@@ -26,9 +26,9 @@ internal sealed class ServerData : IAsyncDisposable
 
     public IUserDatabase Users { get; }
 
-    public KeyRing Keys { get; }
+    public ISigningKeyStore Keys { get; }
 
-    /// <summary>Opens the data folder and the user database that <paramref name="configuration"/> names.</summary>
+    /// <summary>Opens the data folder, the user database and the key store that <paramref name="configuration"/> names.</summary>
     public static async Task<ServerData> OpenAsync(IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(configuration["Tessera:DataDir"] ?? "./data");
@@ -41,13 +41,25 @@ internal sealed class ServerData : IAsyncDisposable
             Directory.CreateDirectory(full);
         }
 
-        var keys = new KeyRing(full, time);
         IUserDatabase users = await UserDatabaseSetup.OpenAsync(configuration, full, time, cancellationToken).ConfigureAwait(false);
-        return new ServerData(full, users, keys);
+        try
+        {
+            ISigningKeyStore keys = await SigningKeyStoreSetup.OpenAsync(configuration, full, cancellationToken).ConfigureAwait(false);
+            return new ServerData(full, users, keys);
+        }
+        catch
+        {
+            await users.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    /// <summary>Closes the user database's connections.</summary>
-    public ValueTask DisposeAsync() => Users.DisposeAsync();
+    /// <summary>Closes the user database's and the key store's connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Keys.DisposeAsync().ConfigureAwait(false);
+        await Users.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Creates the first admin when there are no users: <c>TESSERA_ADMIN_USER</c> (default <c>admin</c>) with
@@ -65,12 +77,5 @@ internal sealed class ServerData : IAsyncDisposable
         string password = string.IsNullOrEmpty(given) ? System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18)) : given;
         await Users.AddAsync(name, hasher.Hash(password), ["admin"], cancellationToken).ConfigureAwait(false);
         return (name, string.IsNullOrEmpty(given) ? password : null);
-    }
-
-    /// <summary>The signing key (the newest) and every key that verifies.</summary>
-    public (JwtKey Signing, IReadOnlyList<JwtKey> All) LoadKeys()
-    {
-        IReadOnlyList<JwtKey> all = Keys.LoadOrCreate();
-        return (all[^1], all);
     }
 }

@@ -10,6 +10,9 @@ namespace Tessera.Server;
 [JsonSerializable(typeof(Admin.AdminSessionPage))]
 [JsonSerializable(typeof(Admin.UserResponse))]
 [JsonSerializable(typeof(Admin.UserResponse[]))]
+[JsonSerializable(typeof(Admin.RotateKeyRequest))]
+[JsonSerializable(typeof(Admin.KeyResponse))]
+[JsonSerializable(typeof(Admin.KeyResponse[]))]
 [JsonSerializable(typeof(Users.ChangePasswordRequest))]
 internal sealed partial class ServerJson : JsonSerializerContext
 {

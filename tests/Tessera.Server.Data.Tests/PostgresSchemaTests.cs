@@ -1,4 +1,6 @@
 using Tessera.Server.Data.Tests.Fixtures;
+using Tessera.Server.Keys;
+using Tessera.Server.Postgres;
 using Tessera.Server.Users;
 
 namespace Tessera.Server.Data.Tests;
@@ -10,7 +12,7 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
     private PostgresServer Server => postgres.Server;
 
     [Fact]
-    public async Task Open_OnAnEmptyDatabase_CreatesSchemaVersion1()
+    public async Task Open_OnAnEmptyDatabase_CreatesTheCurrentSchema()
     {
         string connectionString = await Server.CreateDatabaseAsync();
         string database = DatabaseOf(connectionString);
@@ -19,12 +21,37 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
         {
         }
 
-        Assert.Equal("1", await Server.PsqlAsync(database, "SELECT version FROM tessera_schema;"));
-        Assert.Equal("tessera_schema\ntessera_users", await Server.PsqlAsync(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1;"));
+        Assert.Equal("2", await Server.PsqlAsync(database, "SELECT version FROM tessera_schema;"));
+        Assert.Equal("tessera_schema\ntessera_signing_keys\ntessera_users", await Server.PsqlAsync(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1;"));
         Assert.Equal(
             """CREATE UNIQUE INDEX tessera_users_user_name_key ON public.tessera_users USING btree (lower((user_name COLLATE "C")))""",
             await Server.PsqlAsync(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'tessera_users_user_name_key';"));
-        Assert.Equal(PostgresUserDatabase.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), await Server.PsqlAsync(database, "SELECT max(version) FROM tessera_schema;"));
+        Assert.Equal(PostgresSchema.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), await Server.PsqlAsync(database, "SELECT max(version) FROM tessera_schema;"));
+    }
+
+    [Fact]
+    public async Task Open_OnAVersion1Database_MigratesToVersion2KeepingTheUsers()
+    {
+        string connectionString = await Server.CreateDatabaseAsync();
+        string database = DatabaseOf(connectionString);
+        // What a version-1 server left behind: users, no key table.
+        await Server.PsqlAsync(database, """
+            CREATE TABLE tessera_schema (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+            INSERT INTO tessera_schema (version) VALUES (1);
+            CREATE TABLE tessera_users (id text PRIMARY KEY, user_name text NOT NULL, password_hash text NOT NULL, roles text[] NOT NULL,
+                disabled boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL);
+            CREATE UNIQUE INDEX tessera_users_user_name_key ON tessera_users (lower(user_name COLLATE "C"));
+            INSERT INTO tessera_users VALUES ('u-0123456789abcdef', 'alice', 'h', '{admin}', false, now());
+            """);
+
+        await using (PostgresSigningKeyStore keys = await PostgresSigningKeyStore.OpenAsync(connectionString, default))
+        {
+            Assert.Empty(await keys.ListAsync(default));
+        }
+
+        Assert.Equal("2", await Server.PsqlAsync(database, "SELECT version FROM tessera_schema;"));
+        await using PostgresUserDatabase users = await PostgresUserDatabase.OpenAsync(connectionString, TimeProvider.System, default);
+        Assert.Equal("u-0123456789abcdef", (await users.FindAsync("ALICE", default))?.Id);
     }
 
     [Fact]
@@ -45,8 +72,8 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
             try
             {
                 string database = DatabaseOf(connectionString);
-                Assert.Equal("1|1", await Server.PsqlAsync(database, "SELECT count(*), max(version) FROM tessera_schema;"));
-                Assert.Equal("2", await Server.PsqlAsync(database, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'tessera%';"));
+                Assert.Equal("1|2", await Server.PsqlAsync(database, "SELECT count(*), max(version) FROM tessera_schema;"));
+                Assert.Equal("3", await Server.PsqlAsync(database, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'tessera%';"));
 
                 // Every node works on the one schema.
                 UserRecord alice = (await opened[0].AddAsync("alice", "h", [], default))!;
@@ -104,13 +131,13 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
         {
         }
 
-        await Server.PsqlAsync(database, "UPDATE tessera_schema SET version = 2;");
+        await Server.PsqlAsync(database, "UPDATE tessera_schema SET version = 3;");
 
         InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresUserDatabase.OpenAsync(connectionString, TimeProvider.System, default));
 
-        Assert.Contains("schema version 2", error.Message, StringComparison.Ordinal);
-        Assert.Contains("this server knows 1", error.Message, StringComparison.Ordinal);
-        Assert.Equal("2", await Server.PsqlAsync(database, "SELECT version FROM tessera_schema;"));
+        Assert.Contains("schema version 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("this server knows 2", error.Message, StringComparison.Ordinal);
+        Assert.Equal("3", await Server.PsqlAsync(database, "SELECT version FROM tessera_schema;"));
     }
 
     [Fact]
@@ -129,6 +156,7 @@ public sealed class PostgresSchemaTests(PostgresServerFixture postgres)
             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
             GRANT SELECT ON tessera_schema TO {role};
             GRANT SELECT, INSERT, UPDATE ON tessera_users TO {role};
+            GRANT SELECT, INSERT, DELETE ON tessera_signing_keys TO {role};
             """);
         string asApp = connectionString.Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal);
 

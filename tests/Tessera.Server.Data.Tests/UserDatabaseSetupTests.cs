@@ -1,3 +1,4 @@
+using Tessera.Server.Keys;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -92,7 +93,7 @@ public sealed class PostgresSetupTests(PostgresServerFixture postgres) : IDispos
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public async Task ServerData_WithPostgres_KeepsUsersInPostgresAndKeysInTheDataFolder()
+    public async Task ServerData_WithPostgres_KeepsUsersAndKeysInPostgres_NothingInTheDataFolder()
     {
         string connectionString = await postgres.Server.CreateDatabaseAsync();
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -107,11 +108,18 @@ public sealed class PostgresSetupTests(PostgresServerFixture postgres) : IDispos
             Assert.IsType<PostgresUserDatabase>(data.Users);
             Assert.NotNull(await data.EnsureAdminAsync(new IdentityPasswordHasher(), default));
             Assert.Null(await data.EnsureAdminAsync(new IdentityPasswordHasher(), default)); // only when there are no users
-            data.LoadKeys();
+            Assert.IsType<PostgresSigningKeyStore>(data.Keys);
+            using SigningKeyRing ring = await SigningKeyRing.OpenAsync(data.Keys, SigningKeyRingOptions.Default, TimeProvider.System, default);
+            Assert.Single(ring.Records);
         }
 
         Assert.False(File.Exists(Path.Combine(_folder, "tessera.db")));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_folder, "keys")));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "keys")));
+        await using (PostgresSigningKeyStore keys = await PostgresSigningKeyStore.OpenAsync(connectionString, default))
+        {
+            Assert.Single(await keys.ListAsync(default));
+        }
+
         await using PostgresUserDatabase users = await PostgresUserDatabase.OpenAsync(connectionString, TimeProvider.System, default);
         Assert.Equal(["admin"], (await users.FindAsync(ServerData.DefaultAdminUser, default))!.Roles);
     }

@@ -111,7 +111,7 @@ public sealed class ServerEndToEndTests
         }
 
         Assert.True(File.Exists(Path.Combine(data, "tessera.db")));
-        string keyFile = Assert.Single(Directory.GetFiles(Path.Combine(data, "keys")));
+        string keyFile = Assert.Single(Directory.GetFiles(Path.Combine(data, "keys"), "*.jwk"));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile)); // owner only
@@ -166,13 +166,36 @@ public sealed class ServerEndToEndTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "dave", password = "dave-new-password" })).StatusCode);
         }
 
-        Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "keys", "rotate")).ExitCode);
+        // Keys: a rotation by the CLI reaches the running server without a restart, as a pending key that verifies.
+        await using ServerProcess running = await ServerProcess.StartAsync(data, new Dictionary<string, string?> { ["Tessera__KeyRefreshInterval"] = "00:00:00.200" });
+        using HttpClient after = running.Client();
+        string signing = Kid(await after.GetStringAsync("/.well-known/jwks.json"));
+        (int rotated, string rotateOutput) = await ServerProcess.CliAsync(data, null, "keys", "rotate");
+        Assert.True(rotated == 0, rotateOutput);
         (_, string keys) = await ServerProcess.CliAsync(data, null, "keys", "list");
-        Assert.Equal(2, keys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        await using ServerProcess restarted = await ServerProcess.StartAsync(data);
-        using HttpClient after = restarted.Client();
-        JsonElement jwks = JsonDocument.Parse(await after.GetStringAsync("/.well-known/jwks.json")).RootElement;
-        Assert.Equal(2, jwks.GetProperty("keys").GetArrayLength()); // the new key signs, the old one still verifies
+        string[] lines = keys.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith($"{signing}\tES256\tsigning\t", lines[0], StringComparison.Ordinal);
+        Assert.Contains("\tpending\t", lines[1], StringComparison.Ordinal);
+        string pending = lines[1].Split('\t')[0];
+        JsonElement jwks = default;
+        for (long started = System.Diagnostics.Stopwatch.GetTimestamp(); System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10); await Task.Delay(100))
+        {
+            jwks = JsonDocument.Parse(await after.GetStringAsync("/.well-known/jwks.json")).RootElement;
+            if (jwks.GetProperty("keys").GetArrayLength() == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([signing, pending], jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()));
+        Assert.Equal(0, (await ServerProcess.CliAsync(data, "erin-password", "user", "add", "erin")).ExitCode);
+        string token = (await ServerProcess.LoginAsync(after, "erin", "erin-password")).GetProperty("access_token").GetString()!;
+        Assert.Contains($"\"kid\":\"{signing}\"", (await ServerProcess.CliAsync(data, null, "token", "decode", token)).Output, StringComparison.Ordinal); // pending: not signing yet
+        Assert.Equal(1, (await ServerProcess.CliAsync(data, null, "keys", "retire", signing)).ExitCode); // the signing key stays
+        Assert.Equal(1, (await ServerProcess.CliAsync(data, null, "keys", "retire", "no-such-kid")).ExitCode);
+        Assert.Equal(0, (await ServerProcess.CliAsync(data, null, "keys", "retire", pending)).ExitCode);
+        Assert.Single((await ServerProcess.CliAsync(data, null, "keys", "list")).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(1, (await ServerProcess.CliAsync(data, null, "token", "decode", "not.a.token")).ExitCode);
     }
 

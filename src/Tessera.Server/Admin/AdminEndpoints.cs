@@ -93,6 +93,8 @@ internal static class AdminEndpoints
 
         admin.MapDelete("/sessions/{sid}", async (string sid, SessionTokenService tokens, CancellationToken ct) =>
             await tokens.RevokeSessionAsync(sid, ct) ? Results.NoContent() : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such live session."));
+
+        KeyEndpoints.Map(admin);
     }
 
     private static async Task<IResult> SetDisabledAsync(string username, bool disabled, IUserDatabase users, SessionTokenService tokens, CancellationToken ct)

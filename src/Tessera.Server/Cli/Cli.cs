@@ -1,16 +1,17 @@
 using System.Text;
 using System.Text.Json;
 using Tessera.Jwt;
+using Tessera.Server.Keys;
 using Tessera.Server.Users;
 
 namespace Tessera.Server;
 
 /// <summary>
-/// The command line of the same program: <c>user add|list|disable|enable|passwd</c>, <c>keys list|rotate</c>,
+/// The command line of the same program: <c>user add|list|disable|enable|passwd</c>, <c>keys list|rotate|retire</c>,
 /// <c>token decode &lt;jwt&gt;</c>. It works on the data folder directly (<c>Tessera__DataDir</c> or
-/// <c>--Tessera:DataDir</c>, default <c>./data</c>) and on the user database the server's settings name
-/// (<c>Tessera__Database</c>, <c>Tessera__Postgres</c>, or the same with <c>--Tessera:</c>); a running server picks up
-/// users at once and keys at its next start.
+/// <c>--Tessera:DataDir</c>, default <c>./data</c>) and on the user database and key store the server's settings name
+/// (<c>Tessera__Database</c>, <c>Tessera__Postgres</c>, <c>Tessera__KeyStore</c>, or the same with <c>--Tessera:</c>); a
+/// running server picks up users at once and keys within its <c>Tessera:KeyRefreshInterval</c>.
 /// Exit codes: 0 done, 1 refused (e.g. unknown user), 2 bad usage.
 /// </summary>
 internal static class Cli
@@ -21,7 +22,7 @@ internal static class Cli
                Tessera.Server user list
                Tessera.Server user disable|enable <name>
                Tessera.Server user passwd <name>                   (new password from TESSERA_PASSWORD or standard input)
-               Tessera.Server keys list | keys rotate
+               Tessera.Server keys list | keys rotate [--now] | keys retire <kid>
                Tessera.Server token decode <jwt>
         """;
 
@@ -95,20 +96,59 @@ internal static class Cli
             }
 
             case ["keys", "list"]:
-                foreach (string file in data.Keys.Files)
+            {
+                IReadOnlyList<SigningKeyRecord> records = await data.Keys.ListAsync(ct);
+                DateTimeOffset now = TimeProvider.System.GetUtcNow();
+                SigningKeyRecord? signing = SigningKeyRing.ChooseSigningKey(records, now);
+                foreach (SigningKeyRecord key in records)
                 {
-                    using JwtKey key = JwtKey.FromJwk(File.ReadAllText(file));
-                    output.WriteLine($"{key.KeyId}\t{key.Algorithm}\t{Path.GetFileName(file)}");
+                    string state = SigningKeyRing.StateOf(key, signing, now).ToString().ToLowerInvariant();
+                    output.WriteLine($"{key.KeyId}\t{key.Algorithm}\t{state}\tcreated {key.CreatedAt:O}\tsigns from {key.ActivatesAt:O}");
                 }
 
                 return 0;
+            }
 
-            case ["keys", "rotate"]:
-                output.WriteLine($"new signing key {Path.GetFileName(data.Keys.Rotate())}; it signs from the next start, and older keys keep verifying");
+            case ["keys", "rotate", .. string[] rest] when rest is [] or ["--now"]:
+            {
+                if (data.Keys.IsReadOnly)
+                {
+                    error.WriteLine($"The signing keys come from {data.Keys.Description}; rotate them there.");
+                    return 1;
+                }
+
+                SigningKeyRingOptions options = SigningKeyStoreSetup.RingOptions(configuration);
+                SigningKeyRecord key = await SigningKeyRing.RotateAsync(data.Keys, options, TimeProvider.System, now: rest is ["--now"], ct);
+                output.WriteLine(rest is ["--now"]
+                    ? $"new signing key {key.KeyId}: it signs now; running servers switch to it within {options.RefreshInterval}, and older keys keep verifying"
+                    : $"new signing key {key.KeyId}: every running server verifies it within {options.RefreshInterval} and signs with it from {key.ActivatesAt:O}; older keys keep verifying");
                 return 0;
+            }
+
+            case ["keys", "retire", string kid]:
+            {
+                if (data.Keys.IsReadOnly)
+                {
+                    error.WriteLine($"The signing keys come from {data.Keys.Description}; remove the key there.");
+                    return 1;
+                }
+
+                switch (await SigningKeyRing.RetireAsync(data.Keys, kid, TimeProvider.System.GetUtcNow(), ct))
+                {
+                    case RetireResult.Retired:
+                        output.WriteLine($"retired {kid}: running servers stop accepting its tokens within {SigningKeyStoreSetup.RingOptions(configuration).RefreshInterval} (clients refresh to get new ones)");
+                        return 0;
+                    case RetireResult.SignsNow:
+                        error.WriteLine($"{kid} is the key that signs now; rotate first (keys rotate --now to replace it at once).");
+                        return 1;
+                    default:
+                        error.WriteLine($"No signing key has the kid '{kid}'.");
+                        return 1;
+                }
+            }
 
             case ["token", "decode", string token]:
-                return Decode(token, data, output, error);
+                return await DecodeAsync(token, data, output, error);
 
             default:
                 error.WriteLine(Usage);
@@ -117,7 +157,7 @@ internal static class Cli
     }
 
     /// <summary>Prints header and claims (unverified, for diagnostics) and whether the server's keys verify the signature.</summary>
-    private static int Decode(string token, ServerData data, TextWriter output, TextWriter error)
+    private static async Task<int> DecodeAsync(string token, ServerData data, TextWriter output, TextWriter error)
     {
         string[] parts = token.Split('.');
         if (parts.Length != 3)
@@ -137,7 +177,7 @@ internal static class Cli
             return 1;
         }
 
-        JwtKey[] keys = [.. data.Keys.Files.Select(f => JwtKey.FromJwk(File.ReadAllText(f)))];
+        JwtKey[] keys = [.. (await data.Keys.ListAsync(CancellationToken.None)).Select(k => k.ToKey())];
         var validator = new JwtValidator(new JwtValidationOptions { ValidateIssuer = false, ValidateAudience = false, RequireExpirationTime = false, ClockSkew = TimeSpan.FromMinutes(5) }, new JwtKeySet(keys));
         JwtValidationResult result = validator.Validate(token);
         output.WriteLine(result.IsValid || result.Error is JwtError.Expired or JwtError.NotYetValid
