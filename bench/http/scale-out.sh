@@ -31,6 +31,7 @@
 # Usage: bench/http/scale-out.sh   (DURATION=10s ROUNDS=3 WARMUP=5s CONNECTIONS=64 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/http/servers.sh
 
 duration=${DURATION:-10s}
 rounds=${ROUNDS:-3}
@@ -39,20 +40,13 @@ warmup=${WARMUP:-5s}
 modes=(one-node one-node-redis two-nodes)
 (( connections >= 2 && connections % 2 == 0 )) || { echo "CONNECTIONS must be even (two-nodes gives each node half)" >&2; exit 1; }
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi
-fi
+require_wrk
 for tool in redis-server redis-cli curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (redis-server and redis-cli: apt-get install redis-server)" >&2; exit 1; }
 done
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL is missing: apt-get install postgresql" >&2; exit 1; }
 
-seconds() { # wrk duration (10, 10s, 2m, 1h) -> seconds
-  local d=$1
-  case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac
-}
 planned=$(( rounds * ${#modes[@]} * $(seconds "$duration") + ${#modes[@]} * $(seconds "$warmup") ))
 [ "$planned" -lt 14000 ] || { echo "the run ($planned s) would outlive the 4-hour access token" >&2; exit 1; }
 
@@ -75,23 +69,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# --- Redis
-redis_port=$(free_port)
-mkdir -p "$work/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' --appendonly no --daemonize no \
-  >"$work/redis.log" 2>&1 & redis_pid=$!
-for _ in $(seq 100); do
-  # Ours, not another server that held the port: INFO reports our PID.
-  [ "$(redis-cli -p "$redis_port" INFO server 2>/dev/null | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')" = "$redis_pid" ] && break
-  kill -0 "$redis_pid" 2>/dev/null || { echo "redis-server exited:" >&2; cat "$work/redis.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ "$(redis-cli -p "$redis_port" PING)" = PONG ] || { echo "redis-server on $redis_port did not answer" >&2; exit 1; }
-redis_commands() { redis-cli -p "$redis_port" INFO stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
+start_redis
 redis_cpu_ms() { redis-cli -p "$redis_port" INFO cpu | tr -d '\r' | awk -F: '$1 == "used_cpu_user" || $1 == "used_cpu_sys" { t += $2 } END { printf "%d", t * 1000 }'; }
 
 # --- PostgreSQL (initdb and postgres refuse to run as root)
@@ -124,21 +102,6 @@ start_server() { # name, then the server's environment
     dotnet "$app" --urls "http://127.0.0.1:${port[$n]}" >"$work/$n/server.log" 2>&1 &
   pid[$n]=$!
 }
-wait_healthy() {
-  local n=$1 base="http://127.0.0.1:${port[$1]}"
-  for _ in $(seq 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && return
-    kill -0 "${pid[$n]}" 2>/dev/null || { echo "$n exited:" >&2; cat "$work/$n/server.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  echo "$n not healthy:" >&2; tail -20 "$work/$n/server.log" >&2; exit 1
-}
-sign_in() { # name -> access token
-  local login
-  login=$(curl -s -X POST -H 'Content-Type: application/json' \
-    -d "{\"username\":\"admin\",\"password\":\"$password\"}" "http://127.0.0.1:${port[$1]}/auth/login")
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$login" || { echo "$1 login failed: $login" >&2; exit 1; }
-}
 cluster=(Tessera__Database=postgres Tessera__Store=redis Tessera__NearCache=00:00:05)
 
 start_server one-node
@@ -152,15 +115,11 @@ wait_healthy node-b
 declare -A token targets
 # Every mode gets the same load: two wrk -t1 at once with half the connections each (one wrk thread can be the
 # bottleneck on its own); in two-nodes one wrk per node, otherwise both at the one node.
-token[one-node]=$(sign_in one-node); targets[one-node]="one-node one-node"
-token[one-node-redis]=$(sign_in one-node-redis); targets[one-node-redis]="one-node-redis one-node-redis"
-token[two-nodes]=$(sign_in node-a); targets[two-nodes]="node-a node-b"
+token[one-node]=$(sign_in one-node "$password"); targets[one-node]="one-node one-node"
+token[one-node-redis]=$(sign_in one-node-redis "$password"); targets[one-node-redis]="one-node-redis one-node-redis"
+token[two-nodes]=$(sign_in node-a "$password"); targets[two-nodes]="node-a node-b"
 for m in "${modes[@]}"; do
-  for n in ${targets[$m]}; do
-    # The token must be accepted and its absence refused on every node, or the numbers mean nothing.
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${token[$m]}" "http://127.0.0.1:${port[$n]}/auth/me")" = 200 ] || { echo "$n refused its token" >&2; exit 1; }
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port[$n]}/auth/me")" = 401 ] || { echo "$n accepted no token" >&2; exit 1; }
-  done
+  for n in ${targets[$m]}; do check_token "$n" "${token[$m]}"; done # on every node
 done
 
 ticks_per_second=$(getconf CLK_TCK)

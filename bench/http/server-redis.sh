@@ -23,6 +23,7 @@
 # Usage: bench/http/server-redis.sh   (DURATION=10s ROUNDS=3 WARMUP=5s CONNECTIONS=64 THREADS=1 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/http/servers.sh
 
 duration=${DURATION:-10s}
 rounds=${ROUNDS:-3}
@@ -31,18 +32,11 @@ threads=${THREADS:-1}
 warmup=${WARMUP:-5s}
 modes=(memory redis redis-near)
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi
-fi
+require_wrk
 for tool in redis-server redis-cli curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (redis-server and redis-cli: apt-get install redis-server)" >&2; exit 1; }
 done
 
-seconds() { # wrk duration (10, 10s, 2m, 1h) -> seconds
-  local d=$1
-  case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac
-}
 planned=$(( rounds * ${#modes[@]} * $(seconds "$duration") + ${#modes[@]} * $(seconds "$warmup") ))
 [ "$planned" -lt 14000 ] || { echo "the run ($planned s) would outlive the 4-hour access token" >&2; exit 1; }
 
@@ -60,23 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# --- Redis
-redis_port=$(free_port)
-mkdir -p "$work/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' --appendonly no --daemonize no \
-  >"$work/redis.log" 2>&1 & redis_pid=$!
-for _ in $(seq 100); do
-  # Ours, not another server that held the port: INFO reports our PID.
-  [ "$(redis-cli -p "$redis_port" INFO server 2>/dev/null | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')" = "$redis_pid" ] && break
-  kill -0 "$redis_pid" 2>/dev/null || { echo "redis-server exited:" >&2; cat "$work/redis.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ "$(redis-cli -p "$redis_port" PING)" = PONG ] || { echo "redis-server on $redis_port did not answer" >&2; exit 1; }
-redis_commands() { redis-cli -p "$redis_port" INFO stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
+start_redis
 
 # --- Servers: three at once on three ports, each with its own data folder.
 password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
@@ -95,20 +73,9 @@ for m in "${modes[@]}"; do
 done
 
 for m in "${modes[@]}"; do
-  base="http://127.0.0.1:${port[$m]}"
-  for _ in $(seq 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-    kill -0 "${pid[$m]}" 2>/dev/null || { echo "$m server exited:" >&2; cat "$work/$m/server.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] || { echo "$m server not healthy:" >&2; tail -20 "$work/$m/server.log" >&2; exit 1; }
-  login=$(curl -s -X POST -H 'Content-Type: application/json' \
-    -d "{\"username\":\"admin\",\"password\":\"$password\"}" "$base/auth/login")
-  token[$m]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$login") \
-    || { echo "$m login failed: $login" >&2; exit 1; }
-  # The token must be accepted and its absence refused, or the numbers mean nothing.
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${token[$m]}" "$base/auth/me")" = 200 ] || { echo "$m refused its token" >&2; exit 1; }
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/auth/me")" = 401 ] || { echo "$m accepted no token" >&2; exit 1; }
+  wait_healthy "$m"
+  token[$m]=$(sign_in "$m" "$password")
+  check_token "$m" "${token[$m]}"
 done
 
 results=$work/results
