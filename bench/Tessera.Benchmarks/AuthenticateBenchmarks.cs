@@ -6,7 +6,7 @@ using Tessera.Tokens;
 namespace Tessera.Benchmarks;
 
 /// <summary>
-/// The per-request path of stateful JWT: <see cref="SessionTokenService.AuthenticateAsync"/> with the in-memory store,
+/// The per-request path of stateful JWT: <see cref="SessionTokenService.AuthenticateAsync(string?, CancellationToken)"/> with the in-memory store,
 /// against JWT validation alone, for HS256 and ES256.
 /// </summary>
 /// <remarks>

@@ -10,7 +10,7 @@ using Tessera.Tokens;
 namespace Tessera.Benchmarks;
 
 /// <summary>
-/// <see cref="SessionTokenService.AuthenticateAsync"/> (HS256, the validated-token cache on) over three session
+/// <see cref="SessionTokenService.AuthenticateAsync(string?, CancellationToken)"/> (HS256, the validated-token cache on) over three session
 /// stores: the in-memory store (baseline), <see cref="RedisSessionStore"/> without its near cache (every call is a
 /// round trip to Redis), and with it (a repeat call is answered locally).
 /// </summary>

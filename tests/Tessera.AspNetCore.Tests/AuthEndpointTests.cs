@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -120,6 +121,35 @@ public sealed class AuthEndpointTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.StartsWith("Bearer error=\"invalid_token\", error_description=", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Equal("invalid_token", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("Bearer {0}", 200, null)]
+    [InlineData("bearer {0}", 200, null)] // the scheme name is case-insensitive (RFC 9110 §11.1)
+    [InlineData("Bearer   {0}  ", 200, null)]
+    [InlineData("Bearer {0}x", 401, "invalid_token")]
+    [InlineData("Bearer ", 401, "")] // a field value loses its trailing whitespace: "Bearer" alone carries no token
+    [InlineData("Bearer", 401, "")]
+    [InlineData("Basic {0}", 401, "")] // another scheme's credential: no Bearer token at all
+    public async Task Me_AuthorizationHeaderForms(string header, int status, string? error)
+    {
+        using var app = new TesseraAppFactory();
+        using HttpClient client = app.Client();
+        string token = (await TesseraAppFactory.LoginAsync(client)).GetProperty("access_token").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/me");
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", string.Format(CultureInfo.InvariantCulture, header, token)));
+
+        HttpResponseMessage response = await client.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        if (error is "")
+        {
+            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        }
+        else if (error is not null)
+        {
+            Assert.StartsWith($"Bearer error=\"{error}\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Tessera.AspNetCore.Authentication;
 
 /// <summary>
 /// The Tessera authentication scheme: a Bearer token (or, in cookie mode, the access cookie) is authenticated by
-/// <see cref="SessionTokenService.AuthenticateAsync"/> — the JWT, then its live session. Success yields a principal
+/// <see cref="SessionTokenService.AuthenticateAsync(ReadOnlySpan{char}, CancellationToken)"/> — the JWT, then its live session. Success yields a principal
 /// with <c>sub</c>, <c>sid</c>, <c>name</c> and one <c>role</c> per role, sets <see cref="ITesseraFeature"/>, and binds
 /// <c>HttpContext.Session</c> to the token's session.
 /// </summary>
@@ -45,13 +45,14 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
     /// <inheritdoc/>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        (string? token, TesseraTransport transport) = ReadToken();
-        if (token is null)
+        (ReadOnlyMemory<char>? token, TesseraTransport transport) = ReadToken();
+        if (token is not { } tokenText)
         {
             return AuthenticateResult.NoResult();
         }
 
-        AuthenticationResult result = await _tokens.AuthenticateAsync(token, Context.RequestAborted).ConfigureAwait(false);
+        // The token is looked up in place, inside the header's string: a repeat token costs no copy.
+        AuthenticationResult result = await _tokens.AuthenticateAsync(tokenText.Span, Context.RequestAborted).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             Log.TokenRefused(Logger, result.ErrorCode!);
@@ -98,19 +99,25 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
         return TesseraProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "insufficient_scope", "The access token is valid but does not grant this resource.");
     }
 
-    private (string? Token, TesseraTransport Transport) ReadToken()
+    /// <summary>The request's credential: null when it has none (another scheme may apply); empty when it is blank.</summary>
+    private (ReadOnlyMemory<char>? Token, TesseraTransport Transport) ReadToken()
     {
         string? authorization = Request.Headers.Authorization;
         if (!string.IsNullOrEmpty(authorization))
         {
-            return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                ? (authorization["Bearer ".Length..].Trim(), TesseraTransport.Bearer)
-                : (null, TesseraTransport.Bearer);
+            // Another scheme's credential (Basic, say) is no token at all: null, not empty (which is refused). No
+            // conditional expression here: its null would become an empty ReadOnlyMemory (via char[]), not a null one.
+            if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, TesseraTransport.Bearer);
+            }
+
+            return (authorization.AsMemory("Bearer ".Length).Trim(), TesseraTransport.Bearer);
         }
 
         if (Options.AcceptCookies && _tessera.Cookies.Enabled && Request.Cookies.TryGetValue(_tessera.Cookies.AccessCookieName, out string? cookie) && !string.IsNullOrEmpty(cookie))
         {
-            return (cookie, TesseraTransport.Cookie);
+            return (cookie.AsMemory(), TesseraTransport.Cookie);
         }
 
         return (null, TesseraTransport.Bearer);

@@ -1,6 +1,6 @@
 namespace Tessera.Tokens;
 
-/// <summary>Why <see cref="SessionTokenService.AuthenticateAsync"/> refused an access token. Values are stable.</summary>
+/// <summary>Why <see cref="SessionTokenService.AuthenticateAsync(string?, CancellationToken)"/> refused an access token. Values are stable.</summary>
 /// <remarks>Over HTTP each is a 401 with <c>WWW-Authenticate: Bearer error="invalid_token"</c> (RFC 6750 §3.1) and
 /// the code of <see cref="AuthenticationResult.ErrorCode"/> as the problem's <c>error</c>.</remarks>
 public enum AuthenticationError

@@ -3,7 +3,7 @@ using Tessera.Sessions;
 
 namespace Tessera.Tokens;
 
-/// <summary>The outcome of <see cref="SessionTokenService.AuthenticateAsync"/>: the token's claims and its live session, or why not.</summary>
+/// <summary>The outcome of <see cref="SessionTokenService.AuthenticateAsync(string?, CancellationToken)"/>: the token's claims and its live session, or why not.</summary>
 public readonly struct AuthenticationResult
 {
     internal AuthenticationResult(AuthenticationError error, JwtClaims? claims, SessionRecord? session)

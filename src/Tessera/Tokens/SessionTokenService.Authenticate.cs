@@ -22,9 +22,25 @@ public sealed partial class SessionTokenService
     /// <param name="cancellationToken">Cancels the store lookup.</param>
     /// <returns>Success with the claims and the live session, or the reason. When the store fails (I/O) its exception
     /// propagates: an unreachable store never yields a success.</returns>
-    public ValueTask<AuthenticationResult> AuthenticateAsync(string? accessToken, CancellationToken cancellationToken = default)
+#pragma warning disable RS0027 // the overloads differ in the token's type, not in count: no call can bind to both
+    public ValueTask<AuthenticationResult> AuthenticateAsync(string? accessToken, CancellationToken cancellationToken = default) =>
+        Authenticate(accessToken.AsSpan(), accessToken, cancellationToken);
+#pragma warning restore RS0027
+
+    /// <summary>
+    /// <see cref="AuthenticateAsync(string?, CancellationToken)"/> for a token that is part of a larger text (an
+    /// <c>Authorization</c> header, say): a repeat token is looked up without copying it into a string of its own.
+    /// </summary>
+    /// <param name="accessToken">The token's characters; empty fails.</param>
+    /// <param name="cancellationToken">Cancels the store lookup.</param>
+    /// <returns>As <see cref="AuthenticateAsync(string?, CancellationToken)"/>.</returns>
+    public ValueTask<AuthenticationResult> AuthenticateAsync(ReadOnlySpan<char> accessToken, CancellationToken cancellationToken) =>
+        Authenticate(accessToken, null, cancellationToken);
+
+    /// <summary>The path both overloads share; <paramref name="text"/> is the token as a string when the caller has one.</summary>
+    private ValueTask<AuthenticationResult> Authenticate(ReadOnlySpan<char> accessToken, string? text, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(accessToken))
+        if (accessToken.IsEmpty)
         {
             return new ValueTask<AuthenticationResult>(Fail(AuthenticationError.InvalidToken));
         }
@@ -35,7 +51,7 @@ public sealed partial class SessionTokenService
         JwtClaims? claims = _cache?.TryGet(accessToken, keys, nowMilliseconds);
         if (claims is null)
         {
-            JwtValidationResult validation = _validator.Validate(accessToken);
+            JwtValidationResult validation = _validator.Validate(text ?? accessToken.ToString());
             if (!validation.IsValid)
             {
                 return new ValueTask<AuthenticationResult>(Fail(validation.Error == JwtError.Expired ? AuthenticationError.TokenExpired : AuthenticationError.InvalidToken));

@@ -36,7 +36,7 @@ internal sealed class ValidatedTokenCache
     public int Capacity => _slots.Length;
 
     /// <summary>The claims validated earlier for exactly <paramref name="token"/>, or null.</summary>
-    public JwtClaims? TryGet(string token, JwtKeySet keys, long nowMilliseconds)
+    public JwtClaims? TryGet(ReadOnlySpan<char> token, JwtKeySet keys, long nowMilliseconds)
     {
         int index = IndexOf(token);
         Entry? entry = Volatile.Read(ref _slots[index]);
@@ -61,7 +61,7 @@ internal sealed class ValidatedTokenCache
         }
 
         var entry = new Entry(claims, keys, expiresAtMilliseconds);
-        int index = IndexOf(claims.Token);
+        int index = IndexOf(claims.Token.AsSpan());
         Entry? first = Volatile.Read(ref _slots[index]);
         Entry? second = Volatile.Read(ref _slots[index + 1]);
         int target = IsFree(first, keys, nowMilliseconds) ? index
@@ -73,11 +73,7 @@ internal sealed class ValidatedTokenCache
     private static bool IsFree(Entry? entry, JwtKeySet keys, long nowMilliseconds) =>
         entry is null || entry.ExpiresAtMilliseconds <= nowMilliseconds || !ReferenceEquals(entry.Keys, keys);
 
-    private int IndexOf(string token)
-    {
-        ReadOnlySpan<char> tail = token.AsSpan(Math.Max(0, token.Length - HashedChars));
-        return string.GetHashCode(tail) & _pairMask;
-    }
+    private int IndexOf(ReadOnlySpan<char> token) => string.GetHashCode(token[Math.Max(0, token.Length - HashedChars)..]) & _pairMask;
 
     private sealed class Entry(JwtClaims claims, JwtKeySet keys, long expiresAtMilliseconds)
     {
@@ -87,6 +83,6 @@ internal sealed class ValidatedTokenCache
 
         public long ExpiresAtMilliseconds { get; } = expiresAtMilliseconds;
 
-        public bool Matches(string token) => string.Equals(Claims.Token, token, StringComparison.Ordinal);
+        public bool Matches(ReadOnlySpan<char> token) => token.SequenceEqual(Claims.Token);
     }
 }

@@ -29,6 +29,26 @@ public sealed class AuthenticateAllocationTests
     }
 
     [Fact]
+    public async Task AuthenticateAsync_RepeatTokenInsideAHeader_AllocatesNothing()
+    {
+        using var host = new TokenTestHost(algorithm: JwtAlgorithm.ES256);
+        IssuedTokens tokens = await host.SignInAsync();
+        string header = "Bearer " + tokens.AccessToken;
+
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            Assert.True(Authenticate(host.Service, header.AsMemory(7))); // warm: JIT, the cache entry
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            bool succeeded = Authenticate(host.Service, header.AsMemory(7));
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(succeeded);
+        }
+
+        Assert.Equal(0, least);
+    }
+
+    [Fact]
     public async Task AuthenticateAsync_FirstSeenToken_AllocatesOnlyClaimsSessionIdAndCacheEntry()
     {
         using var host = new TokenTestHost(o => o.ValidatedTokenCacheSize = 0);
@@ -51,6 +71,12 @@ public sealed class AuthenticateAllocationTests
     private static bool Authenticate(SessionTokenService service, string token)
     {
         ValueTask<AuthenticationResult> pending = service.AuthenticateAsync(token);
+        return pending.IsCompletedSuccessfully && pending.Result.Succeeded;
+    }
+
+    private static bool Authenticate(SessionTokenService service, ReadOnlyMemory<char> token)
+    {
+        ValueTask<AuthenticationResult> pending = service.AuthenticateAsync(token.Span, CancellationToken.None);
         return pending.IsCompletedSuccessfully && pending.Result.Succeeded;
     }
 }

@@ -351,6 +351,36 @@ public sealed class SessionTokenServiceTests
         Assert.Equal(AuthenticationError.SessionRevoked, await host.AuthenticateAsync(tokens.AccessToken));
     }
 
+    [Theory]
+    [InlineData(0)] // no cache: the span is validated as a string
+    [InlineData(1024)] // first sight validates, the repeat is found in the cache in place
+    public async Task AuthenticateAsync_TokenInsideALargerText_SameAnswersAsTheString(int cacheSize)
+    {
+        using var host = new TokenTestHost(o => o.ValidatedTokenCacheSize = cacheSize);
+        IssuedTokens tokens = await host.SignInAsync();
+        string header = "Bearer " + tokens.AccessToken + "  ";
+        ReadOnlyMemory<char> token = header.AsMemory(7, tokens.AccessToken.Length);
+
+        for (int i = 0; i < 2; i++)
+        {
+            AuthenticationResult result = await host.Service.AuthenticateAsync(token.Span, CancellationToken.None);
+            Assert.Equal(AuthenticationError.None, result.Error);
+            Assert.Equal(tokens.SessionId, result.SessionId);
+            Assert.Equal(tokens.AccessToken, result.Claims!.Token);
+        }
+
+        // One character more or less, or one changed, is another token: never the cached one's answer.
+        Assert.Equal(AuthenticationError.InvalidToken, (await host.Service.AuthenticateAsync(header.AsSpan(7, tokens.AccessToken.Length + 1), CancellationToken.None)).Error);
+        Assert.Equal(AuthenticationError.InvalidToken, (await host.Service.AuthenticateAsync(header.AsSpan(7, tokens.AccessToken.Length - 1), CancellationToken.None)).Error);
+        char[] changed = tokens.AccessToken.ToCharArray();
+        changed[^1] = changed[^1] == 'A' ? 'B' : 'A';
+        Assert.Equal(AuthenticationError.InvalidToken, (await host.Service.AuthenticateAsync(changed, CancellationToken.None)).Error);
+        Assert.Equal(AuthenticationError.InvalidToken, (await host.Service.AuthenticateAsync(ReadOnlySpan<char>.Empty, CancellationToken.None)).Error);
+
+        await host.Service.SignOutAsync(tokens.SessionId);
+        Assert.Equal(AuthenticationError.SessionRevoked, (await host.Service.AuthenticateAsync(token.Span, CancellationToken.None)).Error);
+    }
+
     [Fact]
     public async Task AuthenticateAsync_ManyTokensThroughSmallCache_EveryAnswerRight()
     {
