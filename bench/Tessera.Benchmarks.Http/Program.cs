@@ -8,10 +8,10 @@
 // Usage: dotnet run -c Release --project bench/Tessera.Benchmarks.Http -- --urls http://127.0.0.1:5099 --alg HS256
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using Tessera.AspNetCore;
+using Tessera.Benchmarks;
 using Tessera.Jwt;
 using Tessera.Tokens;
 
@@ -69,18 +69,3 @@ app.MapGet("/tokens", async (SessionTokenService tokens) =>
 });
 
 app.Run();
-
-/// <summary>Accepts every request with one fixed ticket: no token work at all.</summary>
-internal sealed class FloorHandler : IAuthenticationHandler
-{
-    private static readonly AuthenticateResult Result = AuthenticateResult.Success(new AuthenticationTicket(
-        new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity([new("sub", "bench-user")], "floor")), "floor"));
-
-    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context) => Task.CompletedTask;
-
-    public Task<AuthenticateResult> AuthenticateAsync() => Task.FromResult(Result);
-
-    public Task ChallengeAsync(AuthenticationProperties? properties) => Task.CompletedTask;
-
-    public Task ForbidAsync(AuthenticationProperties? properties) => Task.CompletedTask;
-}

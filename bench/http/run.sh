@@ -5,10 +5,13 @@
 # endpoint's figure is the median of its rounds; ratios are to /bare in the same app process.
 # /floor (a scheme that accepts everything with a fixed principal) shows what ASP.NET Core's authentication +
 # authorization pipeline costs by itself, under any scheme.
+# Since wrk and the app share the cores, each round also gives the app's own CPU time (user + system, from
+# /proc/PID/stat) per request served: the cost of an endpoint with wrk's share taken out.
 # Bounded: ROUNDS x endpoints x DURATION (default 3 x 6 x 10 s, plus warm-ups); the app is stopped by its PID.
 # Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/http/servers.sh
 
 duration=${DURATION:-10s}
 rounds=${ROUNDS:-3}
@@ -17,10 +20,7 @@ threads=${THREADS:-1}
 port=${PORT:-5099}
 base="http://127.0.0.1:$port"
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi
-fi
+require_wrk
 
 dotnet build -c Release bench/Tessera.Benchmarks.Http -v quiet -nologo >/dev/null
 app=bench/Tessera.Benchmarks.Http/bin/Release/net10.0/Tessera.Benchmarks.Http.dll
@@ -28,10 +28,12 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true' EXIT
 results=$(mktemp)
 
-rps() { # endpoint token -> requests/s
-  local header=()
+rps() { # endpoint token -> "requests/s app-CPU-ns-per-request"
+  local header=() out before
   [ -n "$2" ] && header=(-H "Authorization: Bearer $2")
-  wrk -t"$threads" -c"$connections" -d"$duration" "${header[@]}" "$base/$1" | awk '/Requests\/sec/ { print $2 }'
+  before=$(cpu_ms "$pid")
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" "${header[@]}" "$base/$1")
+  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(( ($(cpu_ms "$pid") - before) * 1000000 / $(awk '/requests in/ { print $1 }' <<<"$out") ))"
 }
 
 for alg in HS256 ES256; do
@@ -62,17 +64,18 @@ for alg in HS256 ES256; do
 done
 
 echo
-echo "| app | endpoint | rounds (requests/s) | median | ratio to /bare |"
-echo "|---|---|---|--:|--:|"
+echo "| app | endpoint | rounds (requests/s) | median | ratio to /bare | app CPU per request (median) |"
+echo "|---|---|---|--:|--:|--:|"
 python3 - "$results" <<'PY'
 import sys, statistics, collections
-runs = collections.defaultdict(list)
+runs, cpu = collections.defaultdict(list), collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    alg, endpoint, _, value = line.split()
+    alg, endpoint, _, value, ns = line.split()
     runs[(alg, endpoint)].append(float(value))
+    cpu[(alg, endpoint)].append(int(ns) / 1000)
 for (alg, endpoint), values in runs.items():
     median = statistics.median(values)
     bare = statistics.median(runs[(alg, "bare")])
-    print(f"| {alg} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {median:,.0f} | {median / bare:.2f} |")
+    print(f"| {alg} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {median:,.0f} | {median / bare:.2f} | {statistics.median(cpu[(alg, endpoint)]):.1f} µs |")
 PY
 rm -f "$results"

@@ -122,20 +122,13 @@ for m in "${modes[@]}"; do
   for n in ${targets[$m]}; do check_token "$n" "${token[$m]}"; done # on every node
 done
 
-ticks_per_second=$(getconf CLK_TCK)
-server_cpu_ms() { # PIDs -> their user + system CPU time so far, in ms (fields 14 and 15 of /proc/PID/stat)
-  local p total=0
-  for p in "$@"; do total=$(( total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }') )); done
-  echo $(( total * 1000 / ticks_per_second ))
-}
-
 results=$work/results
 run_wrk() { # mode duration -> "requests/s requests redis-commands server-cpu-ms redis-cpu-ms"; several targets run
   # at once, connections split between them
   local m=$1 before after i n rps=0 requests=0 nodes=(${targets[$1]}) wrk_pids=() node_pids=() cpu_before redis_before
   local each=$(( connections / ${#nodes[@]} ))
   for n in $(printf '%s\n' "${nodes[@]}" | sort -u); do node_pids+=("${pid[$n]}"); done
-  cpu_before=$(server_cpu_ms "${node_pids[@]}"); redis_before=$(redis_cpu_ms)
+  cpu_before=$(cpu_ms "${node_pids[@]}"); redis_before=$(redis_cpu_ms)
   before=$(redis_commands)
   for i in "${!nodes[@]}"; do
     wrk -t1 -c"$each" -d"$2" -H "Authorization: Bearer ${token[$m]}" "http://127.0.0.1:${port[${nodes[$i]}]}/auth/me" >"$work/wrk.$i" &
@@ -143,7 +136,7 @@ run_wrk() { # mode duration -> "requests/s requests redis-commands server-cpu-ms
   done
   for p in "${wrk_pids[@]}"; do wait "$p"; done
   after=$(redis_commands)
-  local cpu=$(( $(server_cpu_ms "${node_pids[@]}") - cpu_before )) redis_cpu=$(( $(redis_cpu_ms) - redis_before ))
+  local cpu=$(( $(cpu_ms "${node_pids[@]}") - cpu_before )) redis_cpu=$(( $(redis_cpu_ms) - redis_before ))
   for i in "${!nodes[@]}"; do
     n=${nodes[$i]}
     if grep -q 'Non-2xx' "$work/wrk.$i" || grep -q 'Socket errors' "$work/wrk.$i"; then

@@ -33,6 +33,13 @@ start_redis() {
   [ "$(redis-cli -p "$redis_port" PING)" = PONG ] || { echo "redis-server on $redis_port did not answer" >&2; exit 1; }
 }
 
+# The user + system CPU time the processes <PID>... have used so far, in ms (fields 14 and 15 of /proc/PID/stat).
+cpu_ms() {
+  local p total=0
+  for p in "$@"; do total=$(( total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }') )); done
+  echo $(( total * 1000 / $(getconf CLK_TCK) ))
+}
+
 # Redis's own count of the commands it has processed.
 redis_commands() { redis-cli -p "$redis_port" INFO stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
 
