@@ -108,12 +108,13 @@ internal static class SessionBench
     /// <summary>
     /// A Tessera session request for <paramref name="userId"/>.
     /// </summary>
-    public static NewSession NewTesseraSession(string userId, TimeSpan idleTimeout) => new()
+    public static NewSession NewTesseraSession(string userId, TimeSpan idleTimeout, SessionData data = default) => new()
     {
         UserId = userId,
         IdleTimeout = idleTimeout,
         AbsoluteLifetime = idleTimeout > AbsoluteLifetime ? idleTimeout * 2 : AbsoluteLifetime,
         RefreshHash = InitialRefresh,
+        Data = data,
     };
 
     /// <summary>

@@ -135,14 +135,12 @@ public class SessionCreateBenchmarks
     public string Tessera_CreateWithInitialData()
     {
         int index = _created;
-        NewSession request = SessionBench.NewTesseraSession(_newUserIds[index], SessionBench.BenchIdleTimeout);
         SessionData data = SessionData.Create([
             new(SessionBench.CartKey, SessionBench.CartJson),
             new(SessionBench.ThemeKey, SessionBench.ThemeJson),
         ]);
         SessionCreateResult result = SessionBench.Sync(_tessera.CreateAsync(
-            new NewSession { UserId = request.UserId, IdleTimeout = request.IdleTimeout, AbsoluteLifetime = request.AbsoluteLifetime, RefreshHash = request.RefreshHash, Data = data },
-            CancellationToken.None));
+            SessionBench.NewTesseraSession(_newUserIds[index], SessionBench.BenchIdleTimeout, data), CancellationToken.None));
         SessionRecord session = result.Session ?? throw new InvalidOperationException($"Tessera refused the session: {result.Status}.");
         _createdSessions[index] = session;
         _created = index + 1;
