@@ -22,18 +22,7 @@ internal static class SessionStoreSetup
                 tessera.AddInMemoryStore();
                 break;
             case "redis":
-                string? redis = configuration["Tessera:Redis"];
-                if (string.IsNullOrWhiteSpace(redis))
-                {
-                    throw new InvalidOperationException("Tessera:Store is 'redis' but Tessera:Redis (a configuration string such as 127.0.0.1:6379) is not set.");
-                }
-
-                TimeSpan nearCache = TimeSpan.FromSeconds(5);
-                if (configuration["Tessera:NearCache"] is { } text && !TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out nearCache))
-                {
-                    throw new InvalidOperationException($"Tessera:NearCache must be a duration such as 00:00:05 (was '{text}').");
-                }
-
+                (string redis, TimeSpan nearCache) = RedisSettings(configuration);
                 tessera.Services.AddTesseraRedisStore(o =>
                 {
                     o.Configuration = redis;
@@ -43,6 +32,44 @@ internal static class SessionStoreSetup
             default:
                 throw new InvalidOperationException($"Tessera:Store must be 'memory' or 'redis' (was '{store}').");
         }
+    }
+
+    /// <summary>
+    /// The session store a command-line run shares with the running servers: the Redis store when
+    /// <c>Tessera:Store</c> is <c>redis</c> (no near cache, no collector: one short job), else null — the in-memory
+    /// store lives inside each server process, out of the CLI's reach. Throws when Redis cannot be reached.
+    /// </summary>
+    public static async Task<RedisSessionStore?> ConnectSharedStoreAsync(IConfiguration configuration)
+    {
+        if (!string.Equals(configuration["Tessera:Store"] ?? "memory", "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        (string redis, _) = RedisSettings(configuration);
+        return await RedisSessionStore.ConnectAsync(new RedisSessionStoreOptions
+        {
+            Configuration = redis,
+            NearCacheDuration = TimeSpan.Zero,
+            CollectionInterval = TimeSpan.Zero,
+        }).ConfigureAwait(false);
+    }
+
+    private static (string Configuration, TimeSpan NearCache) RedisSettings(IConfiguration configuration)
+    {
+        string? redis = configuration["Tessera:Redis"];
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            throw new InvalidOperationException("Tessera:Store is 'redis' but Tessera:Redis (a configuration string such as 127.0.0.1:6379) is not set.");
+        }
+
+        TimeSpan nearCache = TimeSpan.FromSeconds(5);
+        if (configuration["Tessera:NearCache"] is { } text && !TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out nearCache))
+        {
+            throw new InvalidOperationException($"Tessera:NearCache must be a duration such as 00:00:05 (was '{text}').");
+        }
+
+        return (redis, nearCache);
     }
 
     /// <summary>

@@ -156,7 +156,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the CLI (the same program) against a data folder; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> CliAsync(string dataFolder, string? stdin, params string[] args)
+    public static Task<(int ExitCode, string Output)> CliAsync(string dataFolder, string? stdin, params string[] args) =>
+        CliWithEnvironmentAsync(dataFolder, null, stdin, args);
+
+    /// <summary>Runs the CLI with the server's settings in <paramref name="environment"/> (e.g. its session store).</summary>
+    public static async Task<(int ExitCode, string Output)> CliWithEnvironmentAsync(string dataFolder, IReadOnlyDictionary<string, string?>? environment, string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(ServerDll);
@@ -166,6 +170,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
 
         start.Environment["Tessera__DataDir"] = dataFolder;
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         if (stdin is not null)
         {

@@ -54,6 +54,49 @@ public sealed class ServerRedisTests
     }
 
     [Fact]
+    public async Task CliUserDisable_WithSessionsInRedis_EndsTheirLiveSessionsOnTheRunningServer()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var environment = new Dictionary<string, string?>
+        {
+            ["Tessera__Store"] = "redis",
+            ["Tessera__Redis"] = redis.Endpoint,
+        };
+        string data = ServerProcess.NewDataFolder();
+        await using ServerProcess server = await ServerProcess.StartAsync(data, environment);
+        using HttpClient http = server.Client();
+        string admin = (await ServerProcess.LoginAsync(http, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+        Assert.Equal(0, (await ServerProcess.CliWithEnvironmentAsync(data, environment, "erin-password", "user", "add", "erin")).ExitCode);
+        string[] erin = new string[2];
+        for (int i = 0; i < erin.Length; i++)
+        {
+            erin[i] = (await ServerProcess.LoginAsync(http, "erin", "erin-password")).GetProperty("access_token").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", erin[i]))).StatusCode); // in the near cache now
+        }
+
+        (int exitCode, string output) = await ServerProcess.CliWithEnvironmentAsync(data, environment, null, "user", "disable", "erin");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("ended 2 live session(s)", output, StringComparison.Ordinal);
+        foreach (string token in erin)
+        {
+            HttpResponseMessage refused = await http.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", token));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/auth/login", new { username = "erin", password = "erin-password" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", admin))).StatusCode);
+
+        // Redis unreachable: the user is still disabled, and the CLI says the sessions were not ended (exit 1).
+        var unreachable = new Dictionary<string, string?>(environment) { ["Tessera__Redis"] = "127.0.0.1:1,connectTimeout=500,connectRetry=0" };
+        (exitCode, output) = await ServerProcess.CliWithEnvironmentAsync(data, unreachable, null, "user", "disable", "admin");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("disabled admin, but Redis could not be reached", output, StringComparison.Ordinal);
+        string adminLine = (await ServerProcess.CliAsync(data, null, "user", "list")).Output.Split('\n').Single(l => l.StartsWith("admin\t", StringComparison.Ordinal));
+        Assert.Contains("\tdisabled\t", adminLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RedisStoreWithoutConfiguration_ServerRefusesToStartAndSaysWhy()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(environment: new Dictionary<string, string?> { ["Tessera__Store"] = "redis" }));

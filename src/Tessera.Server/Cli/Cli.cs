@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Tessera.Jwt;
+using Tessera.Redis;
 using Tessera.Server.Keys;
 using Tessera.Server.Users;
 
@@ -68,15 +69,24 @@ internal static class Cli
 
                 return 0;
 
-            case ["user", "disable" or "enable", string name]:
-                if (!await data.Users.SetDisabledAsync(name, words[1] == "disable", ct))
+            case ["user", "enable", string name]:
+                if (!await data.Users.SetDisabledAsync(name, false, ct))
                 {
                     error.WriteLine($"No user named '{name}'.");
                     return 1;
                 }
 
-                output.WriteLine($"{words[1]}d {name} (a running server refuses their sign-ins now; use the admin API to end live sessions)");
+                output.WriteLine($"enabled {name}");
                 return 0;
+
+            case ["user", "disable", string name]:
+                if (!await data.Users.SetDisabledAsync(name, true, ct) || await data.Users.FindAsync(name, ct) is not { } disabled)
+                {
+                    error.WriteLine($"No user named '{name}'.");
+                    return 1;
+                }
+
+                return await EndSessionsAsync(configuration, disabled, output, error, ct);
 
             case ["user", "passwd", string name]:
             {
@@ -195,6 +205,32 @@ internal static class Cli
     {
         using JsonDocument document = JsonDocument.Parse(Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(segment)));
         return document.RootElement.GetRawText();
+    }
+
+    /// <summary>
+    /// Ends a just-disabled user's live sessions where the CLI can reach them (sessions in Redis: every node refuses
+    /// their tokens at the next request); with the in-memory store it says how to end them instead.
+    /// </summary>
+    private static async Task<int> EndSessionsAsync(IConfiguration configuration, UserRecord user, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        try
+        {
+            await using RedisSessionStore? sessions = await SessionStoreSetup.ConnectSharedStoreAsync(configuration);
+            if (sessions is null)
+            {
+                output.WriteLine($"disabled {user.UserName} (sign-ins are refused now; the sessions live in each server's memory: end them with DELETE /admin/api/users/{user.UserName}/sessions)");
+                return 0;
+            }
+
+            IReadOnlyList<string> ended = await sessions.RemoveUserSessionsAsync(user.Id, exceptSessionId: null, ct);
+            output.WriteLine($"disabled {user.UserName} and ended {ended.Count} live session(s)");
+            return 0;
+        }
+        catch (Exception e) when (SessionStoreSetup.IsStoreUnavailable(e))
+        {
+            error.WriteLine($"disabled {user.UserName}, but Redis could not be reached to end their live sessions ({e.Message}); end them with DELETE /admin/api/users/{user.UserName}/sessions, or run this again.");
+            return 1;
+        }
     }
 
     private static string? ReadPassword(TextWriter error)
