@@ -151,14 +151,7 @@ run_wrk() { # mode duration -> "requests/s requests redis-commands server-cpu-ms
 echo "redis-server $(redis-server --version | awk '{ print $3 }' | tr -d 'v=') on 127.0.0.1:$redis_port; PostgreSQL $("$pg_bin/postgres" --version | awk '{ print $3 }') on 127.0.0.1:$pg_port"
 echo "servers: ${port[one-node]} one-node, ${port[one-node-redis]} one-node-redis, ${port[node-a]} + ${port[node-b]} two-nodes"
 echo "two wrk -t1 -c$(( connections / 2 )) -d$duration at once (two-nodes: one per node), GET /auth/me with a Bearer token; $rounds rounds"
-# Warm-up: JIT, tiered compilation, caches. Then a pause, so no server is still compiling in the background.
-for m in "${modes[@]}"; do run_wrk "$m" "$warmup" >/dev/null; done
-sleep 2
-for round in $(seq "$rounds"); do
-  for m in "${modes[@]}"; do
-    echo "$m $round $(run_wrk "$m" "$duration")" | tee -a "$results"
-  done
-done
+interleave_rounds "$results" "${modes[@]}"
 
 echo
 echo "| mode | rounds (requests/s) | median | ratio to one-node | server CPU per request | Redis CPU per request | Redis commands per request |"

@@ -92,15 +92,8 @@ run_wrk() { # mode duration -> "requests/s requests redis-commands"
 
 echo "redis-server $(redis-server --version | awk '{ print $3 }' | tr -d 'v=') on 127.0.0.1:$redis_port; servers: ${port[memory]} memory, ${port[redis]} redis, ${port[redis-near]} redis-near"
 echo "wrk -t$threads -c$connections -d$duration, GET /auth/me with a Bearer token; $rounds rounds"
-# Warm-up: JIT, tiered compilation, caches, the near-cache probe. Then a pause, so no server is still compiling in
-# the background while the first one is measured (without it the first memory round came out ~30% low).
-for m in "${modes[@]}"; do run_wrk "$m" "$warmup" >/dev/null; done
-sleep 2
-for round in $(seq "$rounds"); do
-  for m in "${modes[@]}"; do
-    echo "$m $round $(run_wrk "$m" "$duration")" | tee -a "$results"
-  done
-done
+# The warm-up also runs the near-cache probe; without the pause after it the first memory round came out ~30% low.
+interleave_rounds "$results" "${modes[@]}"
 
 echo
 echo "| mode | rounds (requests/s) | median | ratio to memory | Redis commands per request |"

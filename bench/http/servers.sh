@@ -68,3 +68,19 @@ check_token() {
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "$base/auth/me")" = 200 ] || { echo "$1 refused its token" >&2; exit 1; }
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/auth/me")" = 401 ] || { echo "$1 accepted no token" >&2; exit 1; }
 }
+
+# Warms every <mode> up for $warmup (JIT, tiered compilation, caches), pauses so that no server is still compiling
+# in the background, then runs $rounds rounds of every mode in turn for $duration each (interleaved, so the machine's
+# drift hits every mode alike), appending "<mode> <round> <what run_wrk printed>" to <results>. The caller defines
+# run_wrk <mode> <duration>; a failing run_wrk stops the script.
+interleave_rounds() {
+  local results=$1 m round line; shift
+  for m in "$@"; do run_wrk "$m" "$warmup" >/dev/null; done
+  sleep 2
+  for round in $(seq "$rounds"); do
+    for m in "$@"; do
+      line=$(run_wrk "$m" "$duration")
+      echo "$m $round $line" | tee -a "$results"
+    done
+  done
+}
