@@ -99,7 +99,7 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
         return TesseraProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "insufficient_scope", "The access token is valid but does not grant this resource.");
     }
 
-    /// <summary>The request's credential: null when it has none (another scheme may apply); empty when it is blank.</summary>
+    /// <summary>The request's credential, or null when it carries none (another scheme may apply).</summary>
     private (ReadOnlyMemory<char>? Token, TesseraTransport Transport) ReadToken()
     {
         string? authorization = Request.Headers.Authorization;
