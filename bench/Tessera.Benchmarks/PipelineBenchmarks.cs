@@ -23,8 +23,8 @@ namespace Tessera.Benchmarks;
 /// token cache hit, then the session lookup in the in-memory store), as a client sends it.</item>
 /// </list>
 /// Each call is a fresh <see cref="DefaultHttpContext"/> in a fresh service scope, as a server makes them (the same work
-/// for all three), run through the built
-/// <see cref="RequestDelegate"/>. The setup checks that every endpoint answers 200, and Tessera 401 without a token.
+/// for all three), run through the built <see cref="RequestDelegate"/>. The setup checks that every endpoint answers
+/// 200, and Tessera 401 without a token.
 /// </remarks>
 public class PipelineBenchmarks
 {

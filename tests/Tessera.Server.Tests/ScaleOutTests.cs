@@ -425,9 +425,7 @@ public sealed partial class ScaleOutTests
     /// <summary>The <c>kid</c> of a JWT's protected header (base64url JSON), decoded here rather than by the server.</summary>
     private static string KeyId(string jwt)
     {
-        string header = jwt.Split('.')[0].Replace('-', '+').Replace('_', '/');
-        header = header.PadRight(header.Length + ((4 - (header.Length % 4)) % 4), '=');
-        JsonElement json = JsonSerializer.Deserialize<JsonElement>(Convert.FromBase64String(header));
+        JsonElement json = JsonSerializer.Deserialize<JsonElement>(System.Buffers.Text.Base64Url.DecodeFromChars(jwt.Split('.')[0]));
         Assert.Equal("ES256", json.GetProperty("alg").GetString());
         return json.GetProperty("kid").GetString()!;
     }
