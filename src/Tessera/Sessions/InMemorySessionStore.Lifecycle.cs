@@ -29,10 +29,14 @@ public sealed partial class InMemorySessionStore
                 }
             }
 
+            // Not `foreach (… in userVictims ?? [])`: that allocates an empty list on every creation.
             long freedBytes = 0;
-            foreach (InMemorySession victim in userVictims ?? [])
+            if (userVictims is not null)
             {
-                freedBytes += victim.BaseBytes + (Volatile.Read(ref victim.DataBlob)?.Length ?? 0);
+                foreach (InMemorySession victim in userVictims)
+                {
+                    freedBytes += victim.BaseBytes + (Volatile.Read(ref victim.DataBlob)?.Length ?? 0);
+                }
             }
 
             bool fits = _table.Count - (userVictims?.Count ?? 0) < _maxSessions && Volatile.Read(ref _bytes) - freedBytes + bytes <= _maxBytes;
@@ -41,10 +45,13 @@ public sealed partial class InMemorySessionStore
                 return new SessionCreateResult(SessionCreateStatus.StoreFull, null, null);
             }
 
-            foreach (InMemorySession victim in userVictims ?? [])
+            if (userVictims is not null)
             {
-                (evicted ??= []).Add(victim.Id);
-                RemoveLocked(victim);
+                evicted = userVictims.ConvertAll(static victim => victim.Id);
+                foreach (InMemorySession victim in userVictims)
+                {
+                    RemoveLocked(victim);
+                }
             }
 
             while (_table.Count >= _maxSessions || Volatile.Read(ref _bytes) + bytes > _maxBytes)

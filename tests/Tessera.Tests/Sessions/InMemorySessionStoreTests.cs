@@ -279,6 +279,50 @@ public sealed class InMemorySessionStoreTests
     }
 
     [Fact]
+    public void Create_AllocatesTheSessionObjectAndNothingElse()
+    {
+        using var store = new InMemorySessionStore(new() { CollectionInterval = TimeSpan.Zero }, new FakeTimeProvider(Start));
+        NewSession[] requests = [.. Enumerable.Range(0, 10).Select(i => i % 2 == 0
+            ? For("u" + i)
+            : new NewSession
+            {
+                UserId = "u" + i,
+                IdleTimeout = TimeSpan.FromMinutes(20),
+                AbsoluteLifetime = TimeSpan.FromHours(8),
+                Data = SessionData.Create([new("cart", Cart), new("theme", Dark)]),
+            })];
+
+        // One uninitialized session object: exactly what a creation has to allocate (the data is adopted, not copied).
+        long sessionObject = long.MaxValue;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            GC.KeepAlive(System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(Tessera.Sessions.InMemory.InMemorySession)));
+            sessionObject = Math.Min(sessionObject, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        long withoutData = long.MaxValue, withData = long.MaxValue;
+        for (int i = 0; i < requests.Length; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            SessionCreateResult result = Completed(store.CreateAsync(requests[i], default));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(SessionCreateStatus.Created, result.Status);
+            if (i % 2 == 0)
+            {
+                withoutData = Math.Min(withoutData, allocated);
+            }
+            else
+            {
+                withData = Math.Min(withData, allocated);
+            }
+        }
+
+        Assert.Equal(sessionObject, withoutData);
+        Assert.Equal(sessionObject, withData);
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ListsEveryProblem()
     {
         var options = new InMemorySessionStoreOptions
