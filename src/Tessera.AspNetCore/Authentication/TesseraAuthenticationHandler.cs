@@ -27,6 +27,10 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
 {
     private const string FailureItem = "tessera.failure";
     private static readonly ConditionalWeakTable<JwtClaims, PrincipalParts> s_parts = new();
+
+    // The scheme raises no events. Without this the base class makes a new events object and a task for it on every
+    // request (CreateEventsAsync), only to hold them unused.
+    private static readonly Task<object> s_noEvents = Task.FromResult(new object());
     private readonly SessionTokenService _tokens;
     private readonly CsrfProtection _csrf;
     private readonly TesseraOptions _tessera;
@@ -41,6 +45,9 @@ internal sealed class TesseraAuthenticationHandler : AuthenticationHandler<Tesse
         _tessera = tessera.Value;
         _csrf = csrf;
     }
+
+    /// <inheritdoc/>
+    protected override Task<object> CreateEventsAsync() => s_noEvents;
 
     /// <inheritdoc/>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
