@@ -5,7 +5,11 @@
 //   GET /floor     a scheme that accepts every request with a fixed principal: the cost of ASP.NET Core's
 //                  authentication + authorization pipeline alone, the floor under any real scheme
 //   GET /tokens    one token of each kind for the load generator (loopback only; this app is never deployed)
-// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks.Http -- --urls http://127.0.0.1:5099 --alg HS256
+// --default Tessera|floor makes that scheme the app's default, as in an app with one scheme: authentication runs
+// in UseAuthentication (for every path but /bare, which stays bare) and its endpoint takes plain
+// RequireAuthorization(). Without it every endpoint's policy names its scheme, and the authorization middleware
+// authenticates that scheme itself.
+// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks.Http -- --urls http://127.0.0.1:5099 --alg HS256 [--default Tessera]
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -18,6 +22,12 @@ using Tessera.Tokens;
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.Logging.ClearProviders();
 JwtAlgorithm algorithm = Enum.Parse<JwtAlgorithm>(builder.Configuration["alg"] ?? "HS256");
+string? defaultScheme = builder.Configuration["default"];
+if (defaultScheme is not (null or TesseraDefaults.AuthenticationScheme or "floor"))
+{
+    throw new ArgumentException($"--default must be {TesseraDefaults.AuthenticationScheme} or floor, not '{defaultScheme}'.");
+}
+
 byte[] hmacSecret = RandomNumberGenerator.GetBytes(32);
 const string Issuer = "https://bench.local";
 const string Audience = "bench";
@@ -30,7 +40,11 @@ builder.Services.AddTessera(o =>
     o.Tokens.IdleTimeout = TimeSpan.FromHours(2);
     o.SigningKey = algorithm == JwtAlgorithm.HS256 ? JwtKey.CreateHmac(hmacSecret, JwtAlgorithm.HS256, "bench") : JwtKey.Generate(algorithm, "bench");
 });
-builder.Services.AddAuthentication(o => o.AddScheme<FloorHandler>("floor", "floor"))
+builder.Services.AddAuthentication(o =>
+    {
+        o.AddScheme<FloorHandler>("floor", "floor");
+        o.DefaultScheme = defaultScheme;
+    })
     .AddTessera()
     .AddJwtBearer(o =>
     {
@@ -46,14 +60,23 @@ builder.Services.AddAuthentication(o => o.AddScheme<FloorHandler>("floor", "floo
 builder.Services.AddAuthorization();
 
 WebApplication app = builder.Build();
-app.UseAuthentication();
+if (defaultScheme is null)
+{
+    app.UseAuthentication(); // no default scheme: it authenticates nothing
+}
+else
+{
+    // A default scheme authenticates every request it sees; /bare must not pay for that.
+    app.UseWhen(context => !context.Request.Path.StartsWithSegments("/bare"), branch => branch.UseAuthentication());
+}
+
 app.UseAuthorization();
 
 var payload = new { ok = true, n = 42 };
 app.MapGet("/bare", () => Results.Json(payload));
-app.MapGet("/tessera", () => Results.Json(payload)).RequireAuthorization(p => p.AddAuthenticationSchemes(TesseraDefaults.AuthenticationScheme).RequireAuthenticatedUser());
-app.MapGet("/jwt", () => Results.Json(payload)).RequireAuthorization(p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser());
-app.MapGet("/floor", () => Results.Json(payload)).RequireAuthorization(p => p.AddAuthenticationSchemes("floor").RequireAuthenticatedUser());
+MapAuthenticated("/tessera", TesseraDefaults.AuthenticationScheme);
+MapAuthenticated("/jwt", JwtBearerDefaults.AuthenticationScheme);
+MapAuthenticated("/floor", "floor");
 app.MapGet("/tokens", async (SessionTokenService tokens) =>
 {
     SignInResult signIn = await tokens.SignInAsync(new SessionUser("bench-user", "bench", ["reader"]));
@@ -69,3 +92,17 @@ app.MapGet("/tokens", async (SessionTokenService tokens) =>
 });
 
 app.Run();
+
+// The default scheme's endpoint needs only an authenticated user; the others name their scheme in the policy.
+void MapAuthenticated(string path, string scheme)
+{
+    RouteHandlerBuilder endpoint = app.MapGet(path, () => Results.Json(payload));
+    if (scheme == defaultScheme)
+    {
+        endpoint.RequireAuthorization();
+    }
+    else
+    {
+        endpoint.RequireAuthorization(p => p.AddAuthenticationSchemes(scheme).RequireAuthenticatedUser());
+    }
+}

@@ -7,7 +7,9 @@
 # authorization pipeline costs by itself, under any scheme.
 # Since wrk and the app share the cores, each round also gives the app's own CPU time (user + system, from
 # /proc/PID/stat) per request served: the cost of an endpoint with wrk's share taken out.
-# Bounded: ROUNDS x endpoints x DURATION (default 3 x 6 x 10 s, plus warm-ups); the app is stopped by its PID.
+# Two more app runs make Tessera, then /floor, the app's default scheme (plain RequireAuthorization(), /bare kept
+# out of the authentication middleware): apps "HS256-default-Tessera" and "HS256-default-floor".
+# Bounded: ROUNDS x endpoints x DURATION (default 3 x 10 x 10 s, plus warm-ups); the app is stopped by its PID.
 # Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,8 +38,10 @@ rps() { # endpoint token -> "requests/s app-CPU-ns-per-request"
   echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(( ($(cpu_ms "$pid") - before) * 1000000 / $(awk '/requests in/ { print $1 }' <<<"$out") ))"
 }
 
-for alg in HS256 ES256; do
-  DOTNET_gcServer=0 dotnet "$app" --urls "$base" --alg "$alg" & pid=$!
+for config in HS256 ES256 HS256-default-Tessera HS256-default-floor; do
+  alg=${config%%-*}
+  default=; [[ $config == *-default-* ]] && default=${config##*-default-}
+  DOTNET_gcServer=0 dotnet "$app" --urls "$base" --alg "$alg" ${default:+--default "$default"} & pid=$!
   for _ in $(seq 100); do curl -sf "$base/bare" >/dev/null 2>&1 && break; sleep 0.2; done
   tokens=$(curl -sf "$base/tokens")
   tessera=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tessera"])' <<<"$tokens")
@@ -46,7 +50,9 @@ for alg in HS256 ES256; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tessera" "$base/tessera")" = 200 ] || { echo "tessera refused its token" >&2; exit 1; }
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/tessera")" = 401 ] || { echo "tessera accepted no token" >&2; exit 1; }
   endpoints=(bare tessera)
-  if [ "$alg" = HS256 ]; then
+  if [ "$default" = floor ]; then
+    endpoints=(bare floor)
+  elif [ "$config" = HS256 ]; then
     endpoints+=(jwt floor)
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $jwt" "$base/jwt")" = 200 ] || { echo "jwt refused its token" >&2; exit 1; }
   fi
@@ -57,25 +63,26 @@ for alg in HS256 ES256; do
   for round in $(seq "$rounds"); do
     for e in "${endpoints[@]}"; do
       t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
-      echo "$alg $e $round $(rps "$e" "$t")" | tee -a "$results"
+      echo "$config $e $round $(rps "$e" "$t")" | tee -a "$results"
     done
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
 
 echo
-echo "| app | endpoint | rounds (requests/s) | median | ratio to /bare | app CPU per request (median) |"
-echo "|---|---|---|--:|--:|--:|"
+echo "| app | endpoint | rounds (requests/s) | median | ratio to /bare | median of per-round ratios | app CPU per request (median) |"
+echo "|---|---|---|--:|--:|--:|--:|"
 python3 - "$results" <<'PY'
 import sys, statistics, collections
 runs, cpu = collections.defaultdict(list), collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    alg, endpoint, _, value, ns = line.split()
-    runs[(alg, endpoint)].append(float(value))
-    cpu[(alg, endpoint)].append(int(ns) / 1000)
-for (alg, endpoint), values in runs.items():
-    median = statistics.median(values)
-    bare = statistics.median(runs[(alg, "bare")])
-    print(f"| {alg} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {median:,.0f} | {median / bare:.2f} | {statistics.median(cpu[(alg, endpoint)]):.1f} µs |")
+    app, endpoint, _, value, ns = line.split()
+    runs[(app, endpoint)].append(float(value))
+    cpu[(app, endpoint)].append(int(ns) / 1000)
+for (app, endpoint), values in runs.items():
+    bare = runs[(app, "bare")]
+    # Each round against /bare of the same round: less exposed to the machine's drift than a ratio of medians.
+    paired = "–" if endpoint == "bare" else f"{statistics.median(v / b for v, b in zip(values, bare)):.2f}"
+    print(f"| {app} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {statistics.median(values):,.0f} | "
+          f"{statistics.median(values) / statistics.median(bare):.2f} | {paired} | {statistics.median(cpu[(app, endpoint)]):.1f} µs |")
 PY
-rm -f "$results"
