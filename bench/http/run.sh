@@ -56,6 +56,9 @@ for config in HS256 ES256 HS256-default-Tessera HS256-default-floor; do
     endpoints+=(jwt floor)
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $jwt" "$base/jwt")" = 200 ] || { echo "jwt refused its token" >&2; exit 1; }
   fi
+  if [[ " ${endpoints[*]} " == *" floor "* ]]; then
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/floor")" = 200 ] || { echo "floor refused a request" >&2; exit 1; }
+  fi
   for e in "${endpoints[@]}"; do # warm-up: JIT, tiered compilation, caches
     t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
     wrk -t"$threads" -c"$connections" -d3s ${t:+-H "Authorization: Bearer $t"} "$base/$e" >/dev/null
