@@ -7,10 +7,16 @@
 # authorization pipeline costs by itself, under any scheme.
 # Since wrk and the app share the cores, each round also gives the app's own CPU time (user + system, from
 # /proc/PID/stat) per request served: the cost of an endpoint with wrk's share taken out.
-# Two more app runs make Tessera, then /floor, the app's default scheme (plain RequireAuthorization(), /bare kept
-# out of the authentication middleware): apps "HS256-default-Tessera" and "HS256-default-floor".
-# Bounded: ROUNDS x endpoints x DURATION (default 3 x 10 x 10 s, plus warm-ups); the app is stopped by its PID.
-# Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change)
+# Three more app runs make Tessera (HS256, then ES256), then /floor, the app's default scheme, the shape of the
+# README and the sample (plain RequireAuthorization(), /bare kept out of the authentication middleware): apps
+# "HS256-default-Tessera", "ES256-default-Tessera" and "HS256-default-floor". The Tessera-default apps also measure
+# "/bare+token": /bare sent the same Authorization header as /tessera, which no scheme reads there, so what
+# receiving a token costs Kestrel by itself shows apart from what Tessera does with it. The floor-default app also
+# measures "/floor+token", the floor sent that header: the least any scheme that reads a token from the header can
+# cost, to put /tessera against.
+# Bounded: ROUNDS x endpoints x DURATION (default 3 x 14 x 10 s, plus warm-ups); the app is stopped by its PID.
+# Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change;
+#                                     CONFIGS="HS256-default-Tessera ..." runs only those apps)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/http/servers.sh
@@ -20,6 +26,7 @@ rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-1}
 port=${PORT:-5099}
+configs=${CONFIGS:-HS256 ES256 HS256-default-Tessera ES256-default-Tessera HS256-default-floor}
 base="http://127.0.0.1:$port"
 
 require_wrk
@@ -30,15 +37,20 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true' EXIT
 results=$(mktemp)
 
-rps() { # endpoint token -> "requests/s app-CPU-ns-per-request"
-  local header=() out before
-  [ -n "$2" ] && header=(-H "Authorization: Bearer $2")
+token_for() { # endpoint -> the token its requests carry (none for /bare)
+  case $1 in tessera | *+token) echo "$tessera" ;; jwt) echo "$jwt" ;; esac
+}
+
+rps() { # endpoint [wrk duration] -> "requests/s app-CPU-ns-per-request"
+  local header=() out before token
+  token=$(token_for "$1")
+  [ -n "$token" ] && header=(-H "Authorization: Bearer $token")
   before=$(cpu_ms "$pid")
-  out=$(wrk -t"$threads" -c"$connections" -d"$duration" "${header[@]}" "$base/$1")
+  out=$(wrk -t"$threads" -c"$connections" -d"${2:-$duration}" "${header[@]}" "$base/${1%+token}")
   echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(( ($(cpu_ms "$pid") - before) * 1000000 / $(awk '/requests in/ { print $1 }' <<<"$out") ))"
 }
 
-for config in HS256 ES256 HS256-default-Tessera HS256-default-floor; do
+for config in $configs; do
   alg=${config%%-*}
   default=; [[ $config == *-default-* ]] && default=${config##*-default-}
   DOTNET_gcServer=0 dotnet "$app" --urls "$base" --alg "$alg" ${default:+--default "$default"} & pid=$!
@@ -51,7 +63,9 @@ for config in HS256 ES256 HS256-default-Tessera HS256-default-floor; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/tessera")" = 401 ] || { echo "tessera accepted no token" >&2; exit 1; }
   endpoints=(bare tessera)
   if [ "$default" = floor ]; then
-    endpoints=(bare floor)
+    endpoints=(bare floor floor+token)
+  elif [ -n "$default" ]; then
+    endpoints=(bare bare+token tessera)
   elif [ "$config" = HS256 ]; then
     endpoints+=(jwt floor)
     [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $jwt" "$base/jwt")" = 200 ] || { echo "jwt refused its token" >&2; exit 1; }
@@ -60,13 +74,11 @@ for config in HS256 ES256 HS256-default-Tessera HS256-default-floor; do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/floor")" = 200 ] || { echo "floor refused a request" >&2; exit 1; }
   fi
   for e in "${endpoints[@]}"; do # warm-up: JIT, tiered compilation, caches
-    t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
-    wrk -t"$threads" -c"$connections" -d3s ${t:+-H "Authorization: Bearer $t"} "$base/$e" >/dev/null
+    rps "$e" 3s >/dev/null
   done
   for round in $(seq "$rounds"); do
     for e in "${endpoints[@]}"; do
-      t=; [ "$e" = tessera ] && t=$tessera; [ "$e" = jwt ] && t=$jwt
-      echo "$config $e $round $(rps "$e" "$t")" | tee -a "$results"
+      echo "$config $e $round $(rps "$e")" | tee -a "$results"
     done
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
@@ -88,4 +100,10 @@ for (app, endpoint), values in runs.items():
     paired = "–" if endpoint == "bare" else f"{statistics.median(v / b for v, b in zip(values, bare)):.2f}"
     print(f"| {app} | /{endpoint} | {', '.join(f'{v:,.0f}' for v in values)} | {statistics.median(values):,.0f} | "
           f"{statistics.median(values) / statistics.median(bare):.2f} | {paired} | {statistics.median(cpu[(app, endpoint)]):.1f} µs |")
+for (app, endpoint), values in runs.items():
+    if endpoint == "tessera" and (app, "bare+token") in runs:
+        carrying = runs[(app, "bare+token")]
+        print(f"\n{app}: /tessera against /bare+token (same header, nothing reads it), median of per-round ratios "
+              f"{statistics.median(v / b for v, b in zip(values, carrying)):.2f}, app CPU per request "
+              f"+{statistics.median(cpu[(app, endpoint)]) - statistics.median(cpu[(app, 'bare+token')]):.1f} µs")
 PY
