@@ -14,7 +14,7 @@
 # receiving a token costs Kestrel by itself shows apart from what Tessera does with it. The floor-default app also
 # measures "/floor+token", the floor sent that header: the least any scheme that reads a token from the header can
 # cost, to put /tessera against.
-# Bounded: ROUNDS x endpoints x DURATION (default 3 x 14 x 10 s, plus warm-ups); the app is stopped by its PID.
+# Bounded: ROUNDS x endpoints x DURATION (default 3 x 15 x 10 s, plus warm-ups); the app is stopped by its PID.
 # Usage: bench/http/run.sh            (DURATION=10s ROUNDS=3 CONNECTIONS=64 THREADS=1 PORT=5099 to change;
 #                                     CONFIGS="HS256-default-Tessera ..." runs only those apps)
 set -euo pipefail
