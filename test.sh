@@ -43,11 +43,18 @@ dotnet build Tessera.slnx -c "$configuration"
 status=0
 dotnet test Tessera.slnx -c "$configuration" --no-build 2>&1 | tee "$results/test.log" || status=$?
 
-# One plain closing line for CI: the totals over every test project.
+# One plain closing line for CI: the totals over every test project, and the fixtures whose clean-up failed (the
+# test runner counts those in no total, though they fail the run).
 awk '
   match($0, /Failed: *[0-9]+, Passed: *[0-9]+, Skipped: *[0-9]+/) {
     split(substr($0, RSTART, RLENGTH), f, /[^0-9]+/); failed += f[2]; passed += f[3]; skipped += f[4]; seen = 1
   }
-  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped; if (!seen) exit 1 }
+  /\[Test (Assembly|Collection|Class|Case) Cleanup Failure/ { cleanup++ }
+  END {
+    printf "tests: %d passed, %d failed, %d skipped", passed, failed, skipped
+    if (cleanup) printf ", %d clean-up failures (see [Test ... Cleanup Failure] above)", cleanup
+    printf "\n"
+    if (!seen || cleanup) exit 1
+  }
 ' "$results/test.log" || status=1
 exit "$status"

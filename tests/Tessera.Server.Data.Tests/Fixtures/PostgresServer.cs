@@ -42,6 +42,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Long enough for a loaded 2-core machine (initdb takes about a second, a start a fraction).</summary>
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long the postmaster may take to exit after <c>pg_ctl stop</c> saw its pid file deleted.</summary>
+    private static readonly TimeSpan s_exitGrace = TimeSpan.FromSeconds(10);
+
     private static readonly ConcurrentDictionary<PostgresServer, bool> s_live = new();
     private static int s_exitHandlerInstalled;
 
@@ -170,10 +173,12 @@ public sealed class PostgresServer : IAsyncDisposable
                     failure = e.Message;
                 }
 
-                if (IsAlive(ProcessId))
+                // pg_ctl -w returns once postmaster.pid is gone, which the postmaster deletes in its exit handlers,
+                // just before it exits: on a loaded machine it may still run for a moment.
+                if (!await ExitedAsync(ProcessId, s_exitGrace))
                 {
                     Signal(ProcessId, Sys.SigKill);
-                    failure ??= $"pg_ctl stop returned but postmaster {ProcessId} still ran; killed it.";
+                    failure ??= $"pg_ctl stop returned but postmaster {ProcessId} still ran {s_exitGrace.TotalSeconds} s later; killed it.";
                 }
             }
 
@@ -324,10 +329,7 @@ public sealed class PostgresServer : IAsyncDisposable
                     && IsAlive(postmaster) && CommandLine(postmaster).Contains(folder, StringComparison.Ordinal))
                 {
                     Signal(postmaster, Sys.SigKill);
-                    for (int i = 0; i < 50 && IsAlive(postmaster); i++)
-                    {
-                        await Task.Delay(100);
-                    }
+                    await ExitedAsync(postmaster, s_exitGrace);
                 }
 
                 DeleteFolder(folder);
@@ -361,6 +363,23 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>Sends a signal; false when the process is gone (or not ours to signal).</summary>
     private static bool Signal(int pid, int signal) => Sys.Kill(pid, signal) == 0;
+
+    /// <summary>Polls until <paramref name="pid"/> has exited; false when it still runs after <paramref name="within"/>.</summary>
+    private static async Task<bool> ExitedAsync(int pid, TimeSpan within)
+    {
+        long deadline = Environment.TickCount64 + (long)within.TotalMilliseconds;
+        while (IsAlive(pid))
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
 
     private static bool IsAlive(int pid)
     {
@@ -464,8 +483,12 @@ internal static class PostgresBinaries
 }
 
 /// <summary>One PostgreSQL server for a whole test collection; each test makes its own database in it.</summary>
-/// <remarks>If PostgreSQL is missing, <see cref="InitializeAsync"/> throws and every test of the collection fails, saying how to install it.</remarks>
-public sealed class PostgresServerFixture : IAsyncLifetime
+/// <remarks>
+/// If PostgreSQL is missing, <see cref="InitializeAsync"/> throws and every test of the collection fails, saying how to
+/// install it. A failure to stop it fails the run too; since the test runner prints only the exception's type for a
+/// collection's clean-up, the message also goes out as a diagnostic message (shown: xunit.runner.json).
+/// </remarks>
+public sealed class PostgresServerFixture(Xunit.Abstractions.IMessageSink diagnostics) : IAsyncLifetime
 {
     private PostgresServer? _server;
 
@@ -475,9 +498,19 @@ public sealed class PostgresServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_server is null)
+        {
+            return;
+        }
+
+        try
         {
             await _server.DisposeAsync();
+        }
+        catch (Exception e)
+        {
+            diagnostics.OnMessage(new Xunit.Sdk.DiagnosticMessage($"{nameof(PostgresServerFixture)} clean-up failed: {e}"));
+            throw;
         }
     }
 }
