@@ -1,5 +1,6 @@
 // Load-test app for bench/http/run.sh. Endpoints return the same tiny JSON:
 //   GET /bare      no authentication
+//   GET /bare/check whether a request to /bare got authenticated (run.sh checks that it never does)
 //   GET /tessera   Tessera scheme (in-memory store; HS256 or ES256 per --alg)
 //   GET /jwt       ASP.NET Core JwtBearer, HS256, stateless
 //   GET /floor     a scheme that accepts every request with a fixed principal: the cost of ASP.NET Core's
@@ -66,14 +67,20 @@ if (defaultScheme is null)
 }
 else
 {
-    // A default scheme authenticates every request it sees; /bare must not pay for that.
+    // A default scheme authenticates every request it sees; /bare must not pay for that. UseWhen's branch works on a
+    // copy of the app's properties, so the flag its UseAuthentication sets never reaches the app, and WebApplication
+    // would then add a UseAuthentication of its own in front of the pipeline: every request, /bare included, would be
+    // authenticated, the others twice. Setting the flag that WebApplication looks for (the one UseAuthentication
+    // sets) prevents it; /bare/check shows run.sh that /bare stays unauthenticated.
     app.UseWhen(context => !context.Request.Path.StartsWithSegments("/bare"), branch => branch.UseAuthentication());
+    ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
 }
 
 app.UseAuthorization();
 
 var payload = new { ok = true, n = 42 };
 app.MapGet("/bare", () => Results.Json(payload));
+app.MapGet("/bare/check", (HttpContext context) => Results.Json(new { authenticated = context.User.Identity?.IsAuthenticated == true }));
 MapAuthenticated("/tessera", TesseraDefaults.AuthenticationScheme);
 MapAuthenticated("/jwt", JwtBearerDefaults.AuthenticationScheme);
 MapAuthenticated("/floor", "floor");

@@ -61,6 +61,7 @@ for config in $configs; do
   # Every endpoint must answer 200 with its token and 401 without, or the numbers mean nothing.
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tessera" "$base/tessera")" = 200 ] || { echo "tessera refused its token" >&2; exit 1; }
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/tessera")" = 401 ] || { echo "tessera accepted no token" >&2; exit 1; }
+  [ "$(curl -sf -H "Authorization: Bearer $tessera" "$base/bare/check")" = '{"authenticated":false}' ] || { echo "/bare got authenticated" >&2; exit 1; }
   endpoints=(bare tessera)
   if [ "$default" = floor ]; then
     endpoints=(bare floor floor+token)
