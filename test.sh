@@ -49,7 +49,7 @@ awk '
   match($0, /Failed: *[0-9]+, Passed: *[0-9]+, Skipped: *[0-9]+/) {
     split(substr($0, RSTART, RLENGTH), f, /[^0-9]+/); failed += f[2]; passed += f[3]; skipped += f[4]; seen = 1
   }
-  /\[Test (Assembly|Collection|Class|Case) Cleanup Failure/ { cleanup++ }
+  /\[Test( (Assembly|Collection|Class|Method|Case))? Cleanup Failure/ { cleanup++ }
   END {
     printf "tests: %d passed, %d failed, %d skipped", passed, failed, skipped
     if (cleanup) printf ", %d clean-up failures (see [Test ... Cleanup Failure] above)", cleanup

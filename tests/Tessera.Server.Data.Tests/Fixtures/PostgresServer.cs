@@ -174,8 +174,10 @@ public sealed class PostgresServer : IAsyncDisposable
                 }
 
                 // pg_ctl -w returns once postmaster.pid is gone, which the postmaster deletes in its exit handlers,
-                // just before it exits: on a loaded machine it may still run for a moment.
-                if (!await ExitedAsync(ProcessId, s_exitGrace))
+                // just before it exits: on a loaded machine it may still run for a moment. After a failed stop there
+                // is nothing to wait for.
+                bool running = failure is null ? !await ExitedAsync(ProcessId, s_exitGrace) : IsAlive(ProcessId);
+                if (running)
                 {
                     Signal(ProcessId, Sys.SigKill);
                     failure ??= $"pg_ctl stop returned but postmaster {ProcessId} still ran {s_exitGrace.TotalSeconds} s later; killed it.";
