@@ -6,8 +6,8 @@ namespace Tessera.Benchmarks;
 /// <summary>
 /// Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*Hs256Validate*'</c>; or run one of the
 /// measurements that are not BenchmarkDotNet benchmarks: <c>memory</c> (heap per session), <c>collect</c> (removal of
-/// expired sessions) and <c>revocation [sessions]</c> (Redis store: removal on one node until another node's near
-/// cache drops the session). See bench/README.md.
+/// expired sessions), <c>create-pauses</c> (the GC's share of creating a session) and <c>revocation [sessions]</c>
+/// (Redis store: removal on one node until another node's near cache drops the session). See bench/README.md.
 /// </summary>
 internal static class Program
 {
@@ -27,6 +27,8 @@ internal static class Program
                 return SessionMemoryMeasurement.Run(args[1..]);
             case "collect":
                 return SessionCollectMeasurement.Run(args[1..]);
+            case "create-pauses":
+                return SessionCreatePauseMeasurement.Run(args[1..]);
             case "revocation":
                 return RevocationLatencyMeasurement.Run(args[1..]);
         }

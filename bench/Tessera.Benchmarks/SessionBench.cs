@@ -152,6 +152,17 @@ internal static class SessionBench
         return id;
     }
 
+    /// <summary>
+    /// Creates one Tessera session with the two keys given at creation (<see cref="NewSession.Data"/>, built per call
+    /// as an application would) and returns it.
+    /// </summary>
+    public static SessionRecord CreateTesseraWithInitialData(InMemorySessionStore store, string userId, TimeSpan idleTimeout)
+    {
+        SessionData data = SessionData.Create([new(CartKey, CartJson), new(ThemeKey, ThemeJson)]);
+        SessionCreateResult created = Sync(store.CreateAsync(NewTesseraSession(userId, idleTimeout, data), CancellationToken.None));
+        return created.Session ?? throw new InvalidOperationException($"Tessera refused session for {userId}: {created.Status}.");
+    }
+
     /// <summary>Throws unless a Tessera write succeeded.</summary>
     public static void RequireOk(SessionWriteStatus status)
     {

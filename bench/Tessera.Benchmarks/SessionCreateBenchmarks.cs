@@ -142,13 +142,7 @@ public class SessionCreateBenchmarks
     public string Tessera_CreateWithInitialData()
     {
         int index = _created;
-        SessionData data = SessionData.Create([
-            new(SessionBench.CartKey, SessionBench.CartJson),
-            new(SessionBench.ThemeKey, SessionBench.ThemeJson),
-        ]);
-        SessionCreateResult result = SessionBench.Sync(_tessera.CreateAsync(
-            SessionBench.NewTesseraSession(_newUserIds[index], SessionBench.BenchIdleTimeout, data), CancellationToken.None));
-        SessionRecord session = result.Session ?? throw new InvalidOperationException($"Tessera refused the session: {result.Status}.");
+        SessionRecord session = SessionBench.CreateTesseraWithInitialData(_tessera, _newUserIds[index], SessionBench.BenchIdleTimeout);
         _createdSessions[index] = session;
         _created = index + 1;
         return session.Id;

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Session;
+using Microsoft.Extensions.Caching.Distributed;
+using Tessera.Sessions;
+
+namespace Tessera.Benchmarks;
+
+/// <summary>
+/// The <c>create-pauses</c> mode: how much of creating a session is the garbage collector's pauses, in each stack.
+/// Not a BenchmarkDotNet benchmark: it reads the runtime's own accounting (<see cref="GC.GetTotalPauseDuration"/>)
+/// around the same calls <see cref="SessionCreateBenchmarks"/> times.
+/// </summary>
+/// <remarks>
+/// In a fresh process per stack: a store of 1,000,000 sessions (<see cref="SessionBench.Sessions"/>) with the two
+/// keys; then <see cref="Rounds"/> rounds of <see cref="PerRound"/> creations with the same two keys (Tessera: given
+/// at creation, <see cref="SessionBench.CreateTesseraWithInitialData"/>; ASP.NET Core: <see
+/// cref="SessionBench.CreateAspNet"/>), each round's sessions removed after it. Per round: wall time and GC pause
+/// time per creation, and the collections. Pauses are the time the runtime stopped this thread; a background gen2
+/// collection's work on the other core is not in them, nor the page faults of fresh allocation memory.
+/// </remarks>
+internal static class SessionCreatePauseMeasurement
+{
+    private const int PerRound = SessionCreateBenchmarks.Invocations;
+    private const int Rounds = 5;
+    private const string Tessera = "tessera";
+    private const string AspNet = "aspnet";
+
+    /// <summary>Runs the mode; <paramref name="arguments"/> is empty (both, each in a fresh process) or one stack.</summary>
+    public static int Run(string[] arguments)
+    {
+        switch (arguments.Length > 0 ? arguments[0] : "")
+        {
+            case Tessera:
+                MeasureTessera(SessionBench.Sessions);
+                return 0;
+            case AspNet:
+                MeasureAspNet(SessionBench.Sessions);
+                return 0;
+            case "":
+                return RunBoth();
+            default:
+                Console.Error.WriteLine($"Unknown stack '{arguments[0]}': use 'create-pauses', 'create-pauses {Tessera}' or 'create-pauses {AspNet}'.");
+                return 2;
+        }
+    }
+
+    private static int RunBoth()
+    {
+        Dictionary<string, double> aspNet = ChildProcess.Run("create-pauses", AspNet);
+        Dictionary<string, double> tessera = ChildProcess.Run("create-pauses", Tessera);
+        Console.WriteLine();
+        Console.WriteLine($"Creating a session with two keys in a store of {SessionBench.Sessions:N0}, medians of {Rounds} rounds of {PerRound:N0}:");
+        Console.WriteLine();
+        Console.WriteLine("| stack | per creation (ns) | of which GC pauses (ns) | pauses' share | outside the pauses (ns) |");
+        Console.WriteLine("|---|--:|--:|--:|--:|");
+        foreach ((string name, Dictionary<string, double> r) in new[] { ("ASP.NET Core", aspNet), ("Tessera", tessera) })
+        {
+            Console.WriteLine($"| {name} | {r["total_ns"]:N0} | {r["pause_ns"]:N0} | {r["pause_ns"] / r["total_ns"]:P0} | {r["outside_ns"]:N0} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Tessera / ASP.NET Core: per creation {tessera["total_ns"] / aspNet["total_ns"]:N2}, outside the pauses {tessera["outside_ns"] / aspNet["outside_ns"]:N2}");
+        return 0;
+    }
+
+    private static void MeasureTessera(int sessions)
+    {
+        InMemorySessionStoreOptions options = SessionBench.TesseraOptions(sessions);
+        options.MaxSessions = Math.Max(options.MaxSessions, sessions + (2 * PerRound));
+        using var store = new InMemorySessionStore(options);
+        SessionBench.PopulateTessera(store, sessions, 1, SessionBench.BenchIdleTimeout, keepIds: false);
+        string[] users = [.. Enumerable.Range(sessions + 1, PerRound).Select(SessionBench.UserId)];
+        var created = new string[PerRound];
+        Measure(
+            () =>
+            {
+                for (int i = 0; i < PerRound; i++)
+                {
+                    created[i] = SessionBench.CreateTesseraWithInitialData(store, users[i], SessionBench.BenchIdleTimeout).Id;
+                }
+            },
+            () =>
+            {
+                foreach (string id in created)
+                {
+                    if (!SessionBench.Sync(store.RemoveAsync(id, CancellationToken.None)))
+                    {
+                        throw new InvalidOperationException("A session created by the round was not found to remove.");
+                    }
+                }
+            });
+    }
+
+    private static void MeasureAspNet(int sessions)
+    {
+        MemoryDistributedCache cache = SessionBench.NewAspNetCache(o => o.ExpirationScanFrequency = TimeSpan.FromDays(1));
+        DistributedSessionStore store = SessionBench.NewAspNetStore(cache);
+        SessionBench.PopulateAspNet(store, sessions, SessionBench.BenchIdleTimeout, keepKeys: false);
+        var created = new string[PerRound];
+        Measure(
+            () =>
+            {
+                for (int i = 0; i < PerRound; i++)
+                {
+                    created[i] = SessionBench.CreateAspNet(store, SessionBench.BenchIdleTimeout);
+                }
+            },
+            () =>
+            {
+                foreach (string key in created)
+                {
+                    cache.Remove(key);
+                }
+            });
+    }
+
+    /// <summary>Runs <paramref name="round"/> <see cref="Rounds"/> times (then <paramref name="cleanup"/>, untimed), printing each and the medians.</summary>
+    private static void Measure(Action round, Action cleanup)
+    {
+        var totals = new List<double>();
+        var pauses = new List<double>();
+        var outside = new List<double>();
+        for (int r = 1; r <= Rounds; r++)
+        {
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+            int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+            long start = Stopwatch.GetTimestamp();
+            round();
+            double total = Stopwatch.GetElapsedTime(start).TotalNanoseconds / PerRound;
+            double paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalNanoseconds / PerRound;
+            Console.WriteLine($"round {r}: {total:N0} ns per creation, GC pauses {paused:N0} ns ({paused / total:P0}); collections gen0/1/2 " +
+                $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}");
+            totals.Add(total);
+            pauses.Add(paused);
+            outside.Add(total - paused);
+            cleanup();
+        }
+
+        ChildProcess.PrintResult(("total_ns", ChildProcess.Median(totals)), ("pause_ns", ChildProcess.Median(pauses)), ("outside_ns", ChildProcess.Median(outside)));
+    }
+}
