@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.Caching.Distributed;
 using Tessera.Sessions;
@@ -15,13 +16,14 @@ namespace Tessera.Benchmarks;
 /// keys; then <see cref="Rounds"/> rounds of <see cref="PerRound"/> creations with the same two keys (Tessera: given
 /// at creation, <see cref="SessionBench.CreateTesseraWithInitialData"/>; ASP.NET Core: <see
 /// cref="SessionBench.CreateAspNet"/>), each round's sessions removed after it. Per round: wall time and GC pause
-/// time per creation, and the collections. Pauses are the time the runtime stopped this thread; a background gen2
-/// collection's work on the other core is not in them, nor the page faults of fresh allocation memory.
+/// time per creation, the collections, and the process's minor page faults (Linux, <c>/proc/self/stat</c>): the first
+/// touches of fresh allocation memory. Pauses are the time the runtime stopped this thread; a background gen2
+/// collection's work on the other core is not in them, nor the page faults.
 /// </remarks>
 internal static class SessionCreatePauseMeasurement
 {
     private const int PerRound = SessionCreateBenchmarks.Invocations;
-    private const int Rounds = 5;
+    private const int Rounds = 9;
     private const string Tessera = "tessera";
     private const string AspNet = "aspnet";
 
@@ -124,12 +126,14 @@ internal static class SessionCreatePauseMeasurement
         {
             TimeSpan pausedBefore = GC.GetTotalPauseDuration();
             int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+            long faultsBefore = MinorFaults();
             long start = Stopwatch.GetTimestamp();
             round();
+            long faults = MinorFaults() - faultsBefore;
             double total = Stopwatch.GetElapsedTime(start).TotalNanoseconds / PerRound;
             double paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalNanoseconds / PerRound;
             Console.WriteLine($"round {r}: {total:N0} ns per creation, GC pauses {paused:N0} ns ({paused / total:P0}); collections gen0/1/2 " +
-                $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}");
+                $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}; minor page faults {(faults < 0 ? "n/a" : faults.ToString("N0", CultureInfo.InvariantCulture))}");
             totals.Add(total);
             pauses.Add(paused);
             outside.Add(total - paused);
@@ -137,5 +141,20 @@ internal static class SessionCreatePauseMeasurement
         }
 
         ChildProcess.PrintResult(("total_ns", ChildProcess.Median(totals)), ("pause_ns", ChildProcess.Median(pauses)), ("outside_ns", ChildProcess.Median(outside)));
+    }
+
+    /// <summary>The process's minor page faults so far (field 10 of <c>/proc/self/stat</c>), or -1 where there is none.</summary>
+    private static long MinorFaults()
+    {
+        const string Stat = "/proc/self/stat";
+        if (!File.Exists(Stat))
+        {
+            return -1;
+        }
+
+        // The command name (field 2) is in parentheses and may hold spaces: count the fields after its closing one.
+        string stat = File.ReadAllText(Stat);
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture); // field 10: fields 3.. start at index 0
     }
 }
