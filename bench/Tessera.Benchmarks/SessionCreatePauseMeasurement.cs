@@ -129,8 +129,8 @@ internal static class SessionCreatePauseMeasurement
             long faultsBefore = MinorFaults();
             long start = Stopwatch.GetTimestamp();
             round();
-            long faults = MinorFaults() - faultsBefore;
             double total = Stopwatch.GetElapsedTime(start).TotalNanoseconds / PerRound;
+            long faults = faultsBefore < 0 ? -1 : MinorFaults() - faultsBefore;
             double paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalNanoseconds / PerRound;
             Console.WriteLine($"round {r}: {total:N0} ns per creation, GC pauses {paused:N0} ns ({paused / total:P0}); collections gen0/1/2 " +
                 $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}; minor page faults {(faults < 0 ? "n/a" : faults.ToString("N0", CultureInfo.InvariantCulture))}");
