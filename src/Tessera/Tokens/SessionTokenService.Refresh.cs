@@ -18,13 +18,13 @@ public sealed partial class SessionTokenService
     /// of that rotation, gets the successor that rotation issued (decrypted from the recovery envelope with the
     /// presented secret) and a fresh access token: no second rotation.</item>
     /// <item>A repeat after the grace period is reuse (RFC 9700 §4.14): the session is revoked, so the access and
-    /// refresh tokens of whoever holds it fail from now on.</item>
+    /// refresh tokens of whoever holds it fail from now on. Cancelling the call does not stop that revocation.</item>
     /// <item>A malformed or unknown token, an expired refresh window, or a gone session: <c>invalid_grant</c>, and
     /// nothing changes. Only the latest rotated-out token counts as a repeat; older ones are unknown.</item>
     /// </list>
     /// </remarks>
     /// <param name="refreshToken">The refresh token text.</param>
-    /// <param name="cancellationToken">Cancels the store calls.</param>
+    /// <param name="cancellationToken">Cancels the store calls, but not the revocation once reuse is established.</param>
     /// <returns>The new tokens, or why not (every failure is <c>invalid_grant</c> to the client).</returns>
     public async ValueTask<RefreshResult> RefreshAsync(string? refreshToken, CancellationToken cancellationToken = default)
     {
@@ -79,7 +79,7 @@ public sealed partial class SessionTokenService
                 case RotationStatus.Rotated:
                     return new RefreshResult(RefreshError.None, Issue(session, sessionId + "." + successorText, now, now), isGraceRepeat: false);
                 case RotationStatus.Retired:
-                    return await RepeatAsync(session, rotation, oldSecret, successor, now, cancellationToken).ConfigureAwait(false);
+                    return await RepeatAsync(session, rotation, oldSecret, successor, now).ConfigureAwait(false);
                 case RotationStatus.SessionNotFound:
                     return RefreshResult.Fail(RefreshError.SessionNotFound);
                 default:
@@ -95,7 +95,7 @@ public sealed partial class SessionTokenService
 
     /// <summary>The presented token was rotated out by the latest rotation: the grace answer, or reuse.</summary>
     private async ValueTask<RefreshResult> RepeatAsync(
-        SessionRecord session, RotationResult rotation, byte[] oldSecret, byte[] successor, DateTimeOffset now, CancellationToken cancellationToken)
+        SessionRecord session, RotationResult rotation, byte[] oldSecret, byte[] successor, DateTimeOffset now)
     {
         TimeSpan grace = _options.RefreshReuseGracePeriod;
         if (grace > TimeSpan.Zero && now - rotation.RetiredAt <= grace)
@@ -112,7 +112,9 @@ public sealed partial class SessionTokenService
         }
 
         _metrics.ReuseDetected();
-        await EndSessionAsync(session.Id, "refresh_reuse", cancellationToken).ConfigureAwait(false);
+        // Not the caller's token: whoever presented the old token (perhaps the thief) must not be able to call the
+        // revocation off by going away, so it runs to the end once reuse is established.
+        await EndSessionAsync(session.Id, "refresh_reuse", CancellationToken.None).ConfigureAwait(false);
         return RefreshResult.Fail(RefreshError.Reused);
     }
 

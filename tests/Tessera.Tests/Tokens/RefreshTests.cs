@@ -1,3 +1,4 @@
+using System.Reflection;
 using Tessera.Sessions;
 using Tessera.Tokens;
 
@@ -82,6 +83,23 @@ public sealed class RefreshTests
         await host.RefreshAsync(first.RefreshToken);
 
         Assert.Equal(RefreshError.Reused, (await host.Service.RefreshAsync(first.RefreshToken)).Error);
+        Assert.Null(await host.Store.GetAsync(first.SessionId, default));
+    }
+
+    [Fact]
+    public async Task RefreshAsync_ReuseWhileTheCallerCancels_StillRevokesTheSession()
+    {
+        using var host = new TokenTestHost(o => o.RefreshReuseGracePeriod = TimeSpan.Zero);
+        IssuedTokens first = await host.SignInAsync();
+        await host.RefreshAsync(first.RefreshToken);
+        using var leaving = new CancellationTokenSource();
+        using var service = new SessionTokenService(host.Options, CancelAfterRotation.Wrap(host.Store, leaving), host.Key, timeProvider: host.Time);
+
+        // The store answers "retired", then the caller goes away: the revocation that reuse calls for still runs.
+        RefreshResult reuse = await service.RefreshAsync(first.RefreshToken, leaving.Token);
+
+        Assert.True(leaving.IsCancellationRequested);
+        Assert.Equal(RefreshError.Reused, reuse.Error);
         Assert.Null(await host.Store.GetAsync(first.SessionId, default));
     }
 
@@ -251,5 +269,32 @@ public sealed class RefreshTests
             Assert.Equal(1, (await host.Store.GetAsync(tokens.SessionId, default))!.RefreshGeneration);
             await host.Service.SignOutAsync(tokens.SessionId);
         }
+    }
+}
+
+/// <summary>A store that cancels the caller's token as soon as a rotation has answered, as a client leaving then would.</summary>
+public class CancelAfterRotation : DispatchProxy
+{
+    private ISessionStore _inner = null!;
+    private CancellationTokenSource _caller = null!;
+
+    public static ISessionStore Wrap(ISessionStore inner, CancellationTokenSource caller)
+    {
+        ISessionStore proxy = Create<ISessionStore, CancelAfterRotation>();
+        var self = (CancelAfterRotation)(object)proxy;
+        self._inner = inner;
+        self._caller = caller;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        object? result = targetMethod!.Invoke(_inner, args); // the in-memory store answers synchronously
+        if (targetMethod.Name == nameof(ISessionStore.RotateRefreshAsync))
+        {
+            _caller.Cancel();
+        }
+
+        return result;
     }
 }
