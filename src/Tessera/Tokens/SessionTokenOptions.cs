@@ -30,7 +30,8 @@ public sealed class SessionTokenOptions
 
     /// <summary>
     /// The refresh window: how long a refresh token can be used after it was issued; each refresh issues a new one
-    /// with a full window. Default: 8 hours. From 1 second to 365 days.
+    /// with a full window. Default: 8 hours. From 1 second to 365 days, and longer than <see cref="AccessTokenLifetime"/>
+    /// (the window after the access token expires is the difference).
     /// </summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromHours(8);
 
@@ -94,6 +95,13 @@ public sealed class SessionTokenOptions
         CheckRange(problems, nameof(AbsoluteLifetime), AbsoluteLifetime, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
         CheckRange(problems, nameof(RefreshReuseGracePeriod), RefreshReuseGracePeriod, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         CheckRange(problems, nameof(ClockSkew), ClockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        if (RefreshTokenLifetime <= AccessTokenLifetime)
+        {
+            // Both windows start when the tokens are issued: a shorter refresh window is over before the access token
+            // expires, so the client could never refresh when it needs to.
+            problems.Add($"{nameof(RefreshTokenLifetime)} must be longer than {nameof(AccessTokenLifetime)} ({AccessTokenLifetime}), or no refresh token outlives its access token; got {RefreshTokenLifetime}.");
+        }
+
         if (LastSeenUpdateInterval < TimeSpan.Zero || LastSeenUpdateInterval >= IdleTimeout)
         {
             problems.Add($"{nameof(LastSeenUpdateInterval)} must be at least 00:00:00 and shorter than {nameof(IdleTimeout)}; got {LastSeenUpdateInterval}.");

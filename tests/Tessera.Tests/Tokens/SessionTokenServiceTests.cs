@@ -574,6 +574,26 @@ public sealed class SessionTokenServiceTests
         Assert.Empty(new SessionTokenOptions { Issuer = "i", Audience = "a" }.GetProblems());
     }
 
+    [Theory]
+    [InlineData(5, 5)]
+    [InlineData(10, 5)]
+    public void GetProblems_RefreshWindowNotLongerThanTheAccessToken_NamesBoth(int accessMinutes, int refreshMinutes)
+    {
+        var options = new SessionTokenOptions
+        {
+            Issuer = "i",
+            Audience = "a",
+            AccessTokenLifetime = TimeSpan.FromMinutes(accessMinutes),
+            RefreshTokenLifetime = TimeSpan.FromMinutes(refreshMinutes),
+        };
+
+        string problem = Assert.Single(options.GetProblems());
+
+        Assert.Contains("RefreshTokenLifetime must be longer than AccessTokenLifetime", problem, StringComparison.Ordinal);
+        options.RefreshTokenLifetime = options.AccessTokenLifetime + TimeSpan.FromSeconds(1);
+        Assert.Empty(options.GetProblems());
+    }
+
     [Fact]
     public async Task Constructor_OptionsChangedAfterwards_ServiceKeepsItsCopy()
     {
