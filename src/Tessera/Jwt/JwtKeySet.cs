@@ -159,9 +159,12 @@ public sealed class JwtKeySet : IReadOnlyCollection<JwtKey>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>
-    /// RFC 7517 §5: keys of a type this library does not implement, and keys not meant for signatures, are
-    /// skipped. Anything else goes to <see cref="JwtKey.FromJwk(JsonElement, JwtAlgorithm?)"/>, which throws for a
-    /// malformed key — including a <c>kty</c> or <c>use</c> that is not a string.
+    /// RFC 7517 §5: keys this library does not implement, or not meant for signatures, are skipped: a <c>kty</c> other
+    /// than RSA, EC and oct, a <c>use</c> other than sig, <c>key_ops</c> without sign or verify, an <c>alg</c> that is
+    /// not a supported signature algorithm (RSA-OAEP, ES256K), an EC key without <c>alg</c> on another curve than
+    /// P-256, P-384 and P-521. Anything else goes to <see cref="JwtKey.FromJwk(JsonElement, JwtAlgorithm?)"/>, which
+    /// throws for a malformed key, including a member of the wrong JSON type: one bad key an issuer publishes fails
+    /// the load, one this library merely does not support does not.
     /// </summary>
     private static bool IsUsableSigningJwk(JsonElement jwk)
     {
@@ -170,14 +173,24 @@ public sealed class JwtKeySet : IReadOnlyCollection<JwtKey>
             throw new ArgumentException("Every member of a JWK Set's \"keys\" array must be a JWK object.", nameof(jwk));
         }
 
-        if (jwk.TryGetProperty("kty", out JsonElement kty) && kty.ValueKind == JsonValueKind.String
-            && !(kty.ValueEquals("RSA") || kty.ValueEquals("EC") || kty.ValueEquals("oct")))
+        string? kty = StringMember(jwk, "kty");
+        string? alg = StringMember(jwk, "alg");
+        if ((kty is not null && kty is not ("RSA" or "EC" or "oct"))
+            || StringMember(jwk, "use") is { } use && use != "sig"
+            || (alg is not null && !JwtAlgorithmInfo.TryGet(alg, out _))
+            || (kty == "EC" && alg is null && StringMember(jwk, "crv") is { } crv && crv is not ("P-256" or "P-384" or "P-521")))
         {
             return false;
         }
 
-        return !(jwk.TryGetProperty("use", out JsonElement use) && use.ValueKind == JsonValueKind.String && !use.ValueEquals("sig"));
+        return !(jwk.TryGetProperty("key_ops", out JsonElement ops) && ops.ValueKind == JsonValueKind.Array
+            && ops.EnumerateArray().All(op => op.ValueKind == JsonValueKind.String)
+            && !ops.EnumerateArray().Any(op => op.ValueEquals("sign") || op.ValueEquals("verify")));
     }
+
+    /// <summary>The member's text when it is a string; null when it is absent or of another type (FromJwk reports that).</summary>
+    private static string? StringMember(JsonElement jwk, string name) =>
+        jwk.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The default applies only to keys without <c>alg</c> whose type fits it; EC keys infer theirs from <c>crv</c>.</summary>
     private static JwtAlgorithm? DefaultFor(JsonElement jwk, JwtAlgorithm? defaultAlgorithm)

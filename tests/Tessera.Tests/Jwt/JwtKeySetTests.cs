@@ -351,6 +351,42 @@ public sealed class JwtKeySetTests
     }
 
     [Fact]
+    public void FromJwks_UnsupportedSigningCandidatesWithoutUse_AreSkippedNotFatal()
+    {
+        using JwtKey rsa = JwtKey.CreateRsa(s_rsa1, JwtAlgorithm.RS256, "sig-key");
+        JsonObject Variant(string kid, Action<JsonObject> change)
+        {
+            JsonObject key = JsonNode.Parse(rsa.ToJwk())!.AsObject();
+            key["kid"] = kid;
+            key.Remove("use");
+            change(key);
+            return key;
+        }
+
+        JsonObject jwks = new()
+        {
+            ["keys"] = new JsonArray(
+                Variant("oaep", k => k["alg"] = "RSA-OAEP"),
+                Variant("encrypt-only", k => k["key_ops"] = new JsonArray("encrypt", "wrapKey")),
+                JsonNode.Parse("""{"kty":"EC","crv":"secp256k1","x":"AAAA","y":"AAAA","kid":"k1-curve"}"""),
+                JsonNode.Parse("""{"kty":"EC","alg":"ES256K","crv":"secp256k1","x":"AAAA","y":"AAAA","kid":"es256k"}"""),
+                JsonNode.Parse(rsa.ToJwk())),
+        };
+
+        JwtKeySet imported = JwtKeySet.FromJwks(jwks.ToJsonString());
+
+        Assert.Equal("sig-key", Assert.Single(imported).KeyId);
+        Assert.Equal(JwtError.None, Validator(imported).Validate(Sign(rsa)).Error);
+
+        // A key of a supported kind that is malformed still fails the whole set, as before.
+        jwks["keys"]!.AsArray().Add(Variant("bad-alg-type", k => k["alg"] = 256));
+        Assert.Throws<ArgumentException>(() => JwtKeySet.FromJwks(jwks.ToJsonString()));
+        jwks["keys"]!.AsArray().RemoveAt(5);
+        jwks["keys"]!.AsArray().Add(Variant("bad-ops", k => k["key_ops"] = "verify"));
+        Assert.Throws<ArgumentException>(() => JwtKeySet.FromJwks(jwks.ToJsonString()));
+    }
+
+    [Fact]
     public void FromJwks_EmptyKeys_IsEmptySet()
     {
         Assert.Empty(JwtKeySet.FromJwks("""{"keys":[]}"""));
