@@ -28,6 +28,13 @@ internal sealed class RsaJwtKey : JwtKey
                 $"RSA keys must be at least {JwtAlgorithmInfo.MinimumRsaKeySizeBits} bits (RFC 7518 §3.3); got {bits}.", nameof(parameters));
         }
 
+        // An exponent of 1 makes "verifying" read the signature back unchanged, so anyone could forge one; an even one
+        // is no RSA key at all. Neither is refused by every platform's import, so it is checked here.
+        if (!IsOddAndAtLeastThree(parameters.Exponent))
+        {
+            throw new ArgumentException("The RSA public exponent must be odd and at least 3 (usually 65537).", nameof(parameters));
+        }
+
         try
         {
             _rsa = RSA.Create(parameters);
@@ -90,6 +97,12 @@ internal sealed class RsaJwtKey : JwtKey
         }
 
         base.Dispose(disposing);
+    }
+
+    private static bool IsOddAndAtLeastThree(ReadOnlySpan<byte> bigEndian)
+    {
+        bigEndian = bigEndian.TrimStart((byte)0);
+        return !bigEndian.IsEmpty && (bigEndian[^1] & 1) == 1 && (bigEndian.Length > 1 || bigEndian[0] >= 3);
     }
 
     private static int BitLength(ReadOnlySpan<byte> bigEndian)

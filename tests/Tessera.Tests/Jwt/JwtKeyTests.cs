@@ -181,6 +181,25 @@ public sealed class JwtKeyTests
         Assert.Equal(JwtError.None, Validate(withoutRequest, Sign(privateKey)).Error);
     }
 
+    [Theory]
+    [InlineData("AQ")] // 1: verifying would hand the signature back, so anyone could forge one
+    [InlineData("AAE")] // 1 with a leading zero byte
+    [InlineData("AQAA")] // 65536: even
+    [InlineData("AA")] // 0
+    public void FromJwk_RsaExponentNotOddAndAtLeastThree_IsRefused(string exponent)
+    {
+        JsonObject jwk = RsaJwk(s_rsa, includePrivate: false);
+        jwk["alg"] = "RS256";
+        jwk["e"] = exponent;
+
+        ArgumentException error = Assert.ThrowsAny<ArgumentException>(() => JwtKey.FromJwk(jwk.ToJsonString()));
+
+        Assert.Contains("exponent", error.Message, StringComparison.Ordinal);
+        jwk["e"] = "Aw"; // 3 is odd and allowed (the key is then inconsistent only if it has private parts)
+        using JwtKey three = JwtKey.FromJwk(jwk.ToJsonString());
+        Assert.Equal(JwtAlgorithm.RS256, three.Algorithm);
+    }
+
     [Fact]
     public void FromJwk_RsaPrivateWithoutAlg_UsesRequestedAlgorithmAndSigns()
     {
