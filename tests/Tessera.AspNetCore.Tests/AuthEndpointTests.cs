@@ -235,6 +235,25 @@ public sealed class AuthEndpointTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(TesseraAppFactory.Request(HttpMethod.Post, "/auth/logout", d))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("/auth/logout")]
+    [InlineData("/auth/logout?scope=all")]
+    public async Task Logout_ClientLeavesJustBeforeTheRemoval_StillSignsOut(string path)
+    {
+        using var leaving = new ClientLeavesBeforeRemoval();
+        using var app = new TesseraAppFactory(configureServices: leaving.Install);
+        using HttpClient client = app.Client();
+        string token = (await TesseraAppFactory.LoginAsync(client)).GetProperty("access_token").GetString()!;
+        HttpRequestMessage logout = TesseraAppFactory.Request(HttpMethod.Post, path, token);
+        logout.Headers.Add(ClientLeavesBeforeRemoval.Header, "1");
+
+        HttpResponseMessage response = await client.SendAsync(logout);
+
+        Assert.True(leaving.Left);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(TesseraAppFactory.Request(HttpMethod.Get, "/auth/me", token))).StatusCode);
+    }
+
     [Fact]
     public async Task Sessions_ListOwnAndEndOne_OthersSessionsAre404()
     {

@@ -21,10 +21,14 @@ public sealed class TesseraAppFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "admin-password";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public TesseraAppFactory(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration set on the host.</param>
+    /// <param name="configureServices">Runs after the app's and the factory's own registrations.</param>
+    public TesseraAppFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         _settings = settings ?? [];
+        _configureServices = configureServices;
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -44,6 +48,7 @@ public sealed class TesseraAppFactory : WebApplicationFactory<Program>
             services.AddSingleton<TimeProvider>(Time);
             services.RemoveAll<IPasswordHasher>();
             services.AddSingleton<IPasswordHasher>(new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.MinIterations));
+            _configureServices?.Invoke(services);
         });
     }
 

@@ -124,16 +124,17 @@ internal sealed class TesseraEndpoints(string prefix)
         string scope = context.Request.Query["scope"].ToString() is { Length: > 0 } given ? given : "current";
         SessionTokenService tokens = Tokens(context);
         string userId = feature.Session.UserId;
+        // Not RequestAborted: a user who asks to sign out and closes the tab at once must still be signed out.
         switch (scope)
         {
             case "current":
-                await tokens.SignOutAsync(feature.Session.Id, context.RequestAborted).ConfigureAwait(false);
+                await tokens.SignOutAsync(feature.Session.Id, CancellationToken.None).ConfigureAwait(false);
                 break;
             case "others":
-                await tokens.SignOutOtherSessionsAsync(userId, feature.Session.Id, context.RequestAborted).ConfigureAwait(false);
+                await tokens.SignOutOtherSessionsAsync(userId, feature.Session.Id, CancellationToken.None).ConfigureAwait(false);
                 break;
             case "all":
-                await tokens.SignOutEverywhereAsync(userId, context.RequestAborted).ConfigureAwait(false);
+                await tokens.SignOutEverywhereAsync(userId, CancellationToken.None).ConfigureAwait(false);
                 break;
             default:
                 return InvalidRequest("scope must be current, others or all.");
@@ -182,7 +183,7 @@ internal sealed class TesseraEndpoints(string prefix)
             return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such session of yours.");
         }
 
-        await tokens.SignOutAsync(sid, context.RequestAborted).ConfigureAwait(false);
+        await tokens.SignOutAsync(sid, CancellationToken.None).ConfigureAwait(false); // finishes if the client leaves, as a logout does
         if (sid == feature.Session.Id && feature.Transport == TesseraTransport.Cookie)
         {
             DeleteCookies(context);

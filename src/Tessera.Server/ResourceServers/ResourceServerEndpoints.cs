@@ -73,12 +73,13 @@ internal static class ResourceServerEndpoints
                 return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
             }
 
-            if (!await tokens.RevokeRefreshTokenAsync(token, context.RequestAborted))
+            // Not RequestAborted: a revocation asked for runs to the end even if the caller stops waiting for it.
+            if (!await tokens.RevokeRefreshTokenAsync(token, CancellationToken.None))
             {
                 AuthenticationResult access = await tokens.AuthenticateAsync(token, context.RequestAborted);
                 if (access.Succeeded)
                 {
-                    await tokens.RevokeSessionAsync(access.SessionId!, context.RequestAborted);
+                    await tokens.RevokeSessionAsync(access.SessionId!, CancellationToken.None);
                 }
             }
 
