@@ -79,9 +79,11 @@ app.UseStoreUnavailableAnswer();
 // The admin page: plain static files (no build step), under a strict content security policy.
 app.Use((context, next) =>
 {
-    if (context.Request.Path.StartsWithSegments("/admin", StringComparison.Ordinal) && !context.Request.Path.StartsWithSegments("/admin/api", StringComparison.Ordinal))
+    // Ignoring case as routing does: /ADMIN serves the same page and must carry the same headers.
+    if (context.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) && !context.Request.Path.StartsWithSegments("/admin/api", StringComparison.OrdinalIgnoreCase))
     {
         context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        context.Response.Headers.XFrameOptions = "DENY"; // frame-ancestors for browsers that predate it
         context.Response.Headers.XContentTypeOptions = "nosniff";
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
     }

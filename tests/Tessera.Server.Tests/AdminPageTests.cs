@@ -77,5 +77,14 @@ public sealed class AdminPageTests
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Contains("<title>Tessera admin</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/admin.js")).StatusCode);
+
+        // Routing ignores case, so the headers must too: a framable /ADMIN would undo frame-ancestors.
+        foreach (string path in new[] { "/admin", "/ADMIN", "/Admin", "/admin/admin.js" })
+        {
+            HttpResponseMessage response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        }
     }
 }
