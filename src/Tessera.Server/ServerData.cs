@@ -34,7 +34,22 @@ internal sealed class ServerData : IAsyncDisposable
         string full = Path.GetFullPath(configuration["Tessera:DataDir"] ?? "./data");
         if (!OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Directory.CreateDirectory(full, OwnerOnly);
+            // The mode above applies only to a folder created now. One made beforehand (`mkdir data`) would leave the
+            // password hashes readable by other accounts: it is made owner-only here, or the server does not start.
+            if ((File.GetUnixFileMode(full) & ~OwnerOnly) != 0)
+            {
+                try
+                {
+                    File.SetUnixFileMode(full, OwnerOnly);
+                }
+                catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+                {
+                    throw new InvalidOperationException(
+                        $"The data folder {full} is open to other accounts and its mode can't be changed by this user: make it owner-only (chmod 700).", ex);
+                }
+            }
         }
         else
         {
