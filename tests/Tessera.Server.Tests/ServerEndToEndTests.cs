@@ -101,6 +101,11 @@ public sealed class ServerEndToEndTests
     public async Task Restart_SameDataFolder_UsersAndKeysSurvive()
     {
         string data = ServerProcess.NewDataFolder();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(data, (UnixFileMode)0b111_101_101); // 755, as a plain `mkdir data` makes it
+        }
+
         string kidBefore;
         await using (ServerProcess first = await ServerProcess.StartAsync(data))
         {
@@ -115,6 +120,7 @@ public sealed class ServerEndToEndTests
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile)); // owner only
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data)); // made owner-only
         }
 
         await using ServerProcess second = await ServerProcess.StartAsync(data, new Dictionary<string, string?> { ["TESSERA_ADMIN_PASSWORD"] = "ignored-now" });
@@ -243,6 +249,11 @@ public sealed class ServerEndToEndTests
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/frank/enable", admin))).StatusCode);
         await ServerProcess.LoginAsync(client, "frank", "frank-password");
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/nobody/disable", admin))).StatusCode);
+
+        HttpResponseMessage self = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users/admin/disable", admin));
+        Assert.Equal(HttpStatusCode.Conflict, self.StatusCode);
+        Assert.Equal("cannot_disable_self", (await self.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", admin))).StatusCode);
     }
 
     [Fact]

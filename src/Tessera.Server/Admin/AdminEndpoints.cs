@@ -76,8 +76,8 @@ internal static class AdminEndpoints
             Results.Json((await users.ListAsync(ct)).Select(u => new UserResponse(u.Id, u.UserName, u.Roles, u.Disabled)).ToArray(), ServerJson.Default.UserResponseArray));
 
         // Disabling refuses the user's next sign-ins and ends every session they have, at once.
-        admin.MapPost("/users/{username}/disable", (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, true, users, tokens, ct));
-        admin.MapPost("/users/{username}/enable", (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(username, false, users, tokens, ct));
+        admin.MapPost("/users/{username}/disable", (HttpContext context, string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(context, username, true, users, tokens, ct));
+        admin.MapPost("/users/{username}/enable", (HttpContext context, string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) => SetDisabledAsync(context, username, false, users, tokens, ct));
 
         admin.MapDelete("/users/{username}/sessions", async (string username, IUserDatabase users, SessionTokenService tokens, CancellationToken ct) =>
         {
@@ -87,27 +87,40 @@ internal static class AdminEndpoints
                 return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such user.");
             }
 
-            await tokens.RevokeUserSessionsAsync(user.Id, ct);
+            await tokens.RevokeUserSessionsAsync(user.Id, CancellationToken.None); // asked for: finishes if the caller leaves
             return Results.NoContent();
         });
 
         admin.MapDelete("/sessions/{sid}", async (string sid, SessionTokenService tokens, CancellationToken ct) =>
-            await tokens.RevokeSessionAsync(sid, ct) ? Results.NoContent() : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such live session."));
+            await tokens.RevokeSessionAsync(sid, CancellationToken.None) ? Results.NoContent() : TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such live session."));
 
         KeyEndpoints.Map(admin);
     }
 
-    private static async Task<IResult> SetDisabledAsync(string username, bool disabled, IUserDatabase users, SessionTokenService tokens, CancellationToken ct)
+    private static async Task<IResult> SetDisabledAsync(HttpContext context, string username, bool disabled, IUserDatabase users, SessionTokenService tokens, CancellationToken ct)
     {
         UserRecord? user = await users.FindAsync(username, ct);
-        if (user is null || !await users.SetDisabledAsync(username, disabled, ct))
+        if (user is null)
+        {
+            return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such user.");
+        }
+
+        // An admin who disables themselves ends their own sessions and, if they were the only admin, leaves the admin
+        // API to nobody but the CLI on the host.
+        if (disabled && user.Id == context.GetTesseraFeature()?.Session.UserId)
+        {
+            return TesseraProblems.Result(StatusCodes.Status409Conflict, "cannot_disable_self", "You can't disable your own account; another admin can.");
+        }
+
+        // From the write on, not the request's token: a disabled user whose sessions live on would be half done.
+        if (!await users.SetDisabledAsync(username, disabled, CancellationToken.None))
         {
             return TesseraProblems.Result(StatusCodes.Status404NotFound, "not_found", "No such user.");
         }
 
         if (disabled)
         {
-            await tokens.RevokeUserSessionsAsync(user.Id, ct);
+            await tokens.RevokeUserSessionsAsync(user.Id, CancellationToken.None);
         }
 
         return Results.NoContent();

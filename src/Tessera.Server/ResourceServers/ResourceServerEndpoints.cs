@@ -39,7 +39,7 @@ internal static class ResourceServerEndpoints
             context.Response.Headers.CacheControl = "no-store";
             if (hint != "refresh_token")
             {
-                AuthenticationResult access = await tokens.AuthenticateAsync(token, context.RequestAborted);
+                AuthenticationResult access = await tokens.AuthenticateAsync(token, CancellationToken.None);
                 if (access.Succeeded)
                 {
                     Jwt.JwtClaims claims = access.Claims!;
@@ -76,7 +76,7 @@ internal static class ResourceServerEndpoints
             // Not RequestAborted: a revocation asked for runs to the end even if the caller stops waiting for it.
             if (!await tokens.RevokeRefreshTokenAsync(token, CancellationToken.None))
             {
-                AuthenticationResult access = await tokens.AuthenticateAsync(token, context.RequestAborted);
+                AuthenticationResult access = await tokens.AuthenticateAsync(token, CancellationToken.None);
                 if (access.Succeeded)
                 {
                     await tokens.RevokeSessionAsync(access.SessionId!, CancellationToken.None);

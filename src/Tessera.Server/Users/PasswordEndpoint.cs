@@ -39,8 +39,9 @@ internal static class PasswordEndpoint
                 return TesseraProblems.Result(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is wrong.");
             }
 
-            await users.UpdatePasswordHashAsync(userId, hasher.Hash(next), ct);
-            await tokens.SignOutOtherSessionsAsync(userId, feature.Session.Id, ct);
+            // From the write on, not the request's token: a new password with the old sessions alive would be half done.
+            await users.UpdatePasswordHashAsync(userId, hasher.Hash(next), CancellationToken.None);
+            await tokens.SignOutOtherSessionsAsync(userId, feature.Session.Id, CancellationToken.None);
             return Results.NoContent();
         }).RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = TesseraDefaults.AuthenticationScheme });
 }
