@@ -78,6 +78,10 @@ public sealed class ServerEndToEndTests
         Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(notJson)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "x" }))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "y", password = "long-enough", roles = new[] { "" } }))).StatusCode);
+        // Roles too large for a session's claims: refused at creation, not by a 500 at every sign-in later.
+        string[] hugeRoles = [.. Enumerable.Range(0, 300).Select(i => $"role-{i:D15}")];
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "z", password = "long-enough", roles = hugeRoles }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { username = "z", password = "long-enough" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(ServerProcess.Request(HttpMethod.Get, "/admin/api/sessions?page=not-a-cursor", admin))).StatusCode);
 
         string bob = (await ServerProcess.LoginAsync(client, "bob", "bob-password")).GetProperty("access_token").GetString()!;
@@ -149,11 +153,14 @@ public sealed class ServerEndToEndTests
         (int added, string addOutput) = await ServerProcess.CliAsync(data, "dave-password", "user", "add", "dave", "--roles", "reader,ops");
         Assert.True(added == 0, addOutput);
         Assert.Equal(1, (await ServerProcess.CliAsync(data, "dave-password", "user", "add", "dave")).ExitCode);
+        Assert.Equal(2, (await ServerProcess.CliAsync(data, "eve-password", "user", "add", "eve", "--role", "admin")).ExitCode); // not --roles
+        Assert.Equal(2, (await ServerProcess.CliAsync(data, "eve-password", "user", "add", "eve", "--roles", string.Join(',', Enumerable.Range(0, 300).Select(i => $"role-{i:D15}")))).ExitCode);
         Assert.Equal(2, (await ServerProcess.CliAsync(data, null, "user", "frobnicate")).ExitCode);
         (int listed, string list) = await ServerProcess.CliAsync(data, null, "user", "list");
         Assert.Equal(0, listed);
         Assert.Contains("dave", list, StringComparison.Ordinal);
         Assert.Contains("reader,ops", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("eve", list, StringComparison.Ordinal); // the refused adds created nobody
 
         await using (ServerProcess server = await ServerProcess.StartAsync(data))
         {

@@ -66,6 +66,11 @@ internal static class AdminEndpoints
                 return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "username (1-128 characters), password (8-1024 characters) and roles (non-empty names) are required.");
             }
 
+            if (UserShape.SignInProblem(name, request.Roles ?? []) is { } problem)
+            {
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", problem);
+            }
+
             UserRecord? created = await users.AddAsync(name, hasher.Hash(password), request.Roles ?? [], ct);
             return created is null
                 ? TesseraProblems.Result(StatusCodes.Status409Conflict, "user_exists", "A user with that name exists.")

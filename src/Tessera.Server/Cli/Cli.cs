@@ -44,7 +44,27 @@ internal static class Cli
         {
             case ["user", "add", string name, .. string[] rest]:
             {
-                string[] roles = rest is ["--roles", string list] ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+                string[] roles;
+                switch (rest)
+                {
+                    case []:
+                        roles = [];
+                        break;
+                    case ["--roles", string list]:
+                        roles = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        break;
+                    default:
+                        // `--role admin` or a stray word must not create a user without the roles that were meant.
+                        error.WriteLine($"Unexpected '{string.Join(' ', rest)}': use user add <name> [--roles a,b].");
+                        return 2;
+                }
+
+                if (UserShape.SignInProblem(name, roles) is { } problem)
+                {
+                    error.WriteLine(problem);
+                    return 2;
+                }
+
                 if (ReadPassword(error) is not { } password)
                 {
                     return 2;
