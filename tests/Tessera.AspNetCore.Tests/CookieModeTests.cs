@@ -15,7 +15,7 @@ public sealed class CookieModeTests
         using var app = new TesseraAppFactory();
         using HttpClient client = app.Client();
 
-        HttpResponseMessage response = await client.PostAsJsonAsync("/auth/login?mode=cookie", new { username = "alice", password = TesseraAppFactory.AlicePassword });
+        HttpResponseMessage response = await client.SendAsync(LoginRequest("alice", TesseraAppFactory.AlicePassword, SameOrigin));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
@@ -160,13 +160,46 @@ public sealed class CookieModeTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(browser.Request(HttpMethod.Get, "/auth/me"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("https://evil.example", "cross-site")] // a form on another site, posted by the victim's browser
+    [InlineData("https://evil.example", null)] // a browser without fetch metadata
+    [InlineData(null, null)] // no proof of origin at all: refused, closed
+    public async Task LoginCookieMode_NotFromTheAppsOrigin_RefusedWithoutCookies(string? origin, string? fetchSite)
+    {
+        using var app = new TesseraAppFactory();
+        using HttpClient client = app.Client();
+        HttpRequestMessage request = LoginRequest("alice", TesseraAppFactory.AlicePassword, origin);
+        if (fetchSite is not null)
+        {
+            request.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
+
+        HttpResponseMessage response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("csrf_failed", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        // A token-mode login carries no cookie, so it needs no origin.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = TesseraAppFactory.AlicePassword })).StatusCode);
+    }
+
+    private static HttpRequestMessage LoginRequest(string user, string password, string? origin)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login?mode=cookie") { Content = JsonContent.Create(new { username = user, password }) };
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        return request;
+    }
+
     /// <summary>The cookies and CSRF token a browser would hold after a cookie-mode login.</summary>
     private sealed record Browser(string Access, string Refresh, string Csrf)
     {
         public static async Task<Browser> LoginAsync(HttpClient client, string user = "alice")
         {
-            HttpResponseMessage response = await client.PostAsJsonAsync("/auth/login?mode=cookie",
-                new { username = user, password = user == "admin" ? TesseraAppFactory.AdminPassword : TesseraAppFactory.AlicePassword });
+            HttpResponseMessage response = await client.SendAsync(LoginRequest(user, user == "admin" ? TesseraAppFactory.AdminPassword : TesseraAppFactory.AlicePassword, SameOrigin));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             return From(response, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrf_token").GetString()!);
         }

@@ -65,7 +65,8 @@ internal sealed class CsrfProtection
         return decoded && CryptographicOperations.FixedTimeEquals(expected, given) ? CsrfResult.Passed : CsrfResult.TokenInvalid;
     }
 
-    private bool IsSameOrigin(HttpRequest request)
+    /// <summary>True when the request comes from the app's own origin (or a trusted one), by fetch metadata or Origin.</summary>
+    public bool IsSameOrigin(HttpRequest request)
     {
         // Fetch metadata first (every current browser sends it); Origin for the rest. Neither: refuse (fail closed).
         string? site = request.Headers["Sec-Fetch-Site"];

@@ -46,6 +46,14 @@ internal sealed class TesseraEndpoints(string prefix)
             return modeError!;
         }
 
+        // Login CSRF: a cross-site form could otherwise sign the victim's browser into the attacker's account (the
+        // response's cookies are set even for a top-level navigation). No session exists yet, so the origin is the proof.
+        if (cookieMode && !context.RequestServices.GetRequiredService<CsrfProtection>().IsSameOrigin(context.Request))
+        {
+            Log.CsrfRefused(Logger(context), context.Request.Method, context.Request.Path, nameof(CsrfResult.CrossOrigin));
+            return TesseraProblems.Result(StatusCodes.Status403Forbidden, "csrf_failed", "A cookie-mode login must come from the app's own origin.");
+        }
+
         IServiceProvider services = context.RequestServices;
         string client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (services.GetRequiredService<LoginThrottle>().TryAcquire(client, userName) is { } wait)
