@@ -236,6 +236,23 @@ public sealed class AuthEndpointTests
     }
 
     [Theory]
+    [InlineData("/auth/me")]
+    [InlineData("/auth/sessions")]
+    [InlineData("/auth/session")]
+    [InlineData("/auth/session/absent")]
+    public async Task AuthenticatedAnswers_AreNeverCached(string path)
+    {
+        using var app = new TesseraAppFactory();
+        using HttpClient client = app.Client();
+        string token = (await TesseraAppFactory.LoginAsync(client)).GetProperty("access_token").GetString()!;
+
+        HttpResponseMessage response = await client.SendAsync(TesseraAppFactory.Request(HttpMethod.Get, path, token));
+
+        Assert.NotEqual(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"{path}: Cache-Control is '{response.Headers.CacheControl}'");
+    }
+
+    [Theory]
     [InlineData("/auth/logout")]
     [InlineData("/auth/logout?scope=all")]
     public async Task Logout_ClientLeavesJustBeforeTheRemoval_StillSignsOut(string path)

@@ -15,7 +15,7 @@ public static class TesseraEndpointRouteBuilderExtensions
     /// Maps, under <paramref name="prefix"/>: <c>POST login</c> (<c>?mode=cookie</c> for browsers), <c>POST refresh</c>,
     /// <c>POST logout?scope=current|others|all</c>, <c>GET me</c>, <c>GET sessions</c>, <c>DELETE sessions/{sid}</c>,
     /// and <c>GET session</c>, <c>GET|PUT|DELETE session/{key}</c> for the caller's session data. All but login and refresh
-    /// require a request authenticated by the Tessera scheme.
+    /// require a request authenticated by the Tessera scheme. Every response is <c>Cache-Control: no-store</c>.
     /// </summary>
     /// <param name="endpoints">The app.</param>
     /// <param name="prefix">The route prefix. Default: <c>/auth</c>.</param>
@@ -38,6 +38,12 @@ public static class TesseraEndpointRouteBuilderExtensions
 
         var handlers = new TesseraEndpoints(prefix);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
+        // Every answer here is one user's: tokens, the CSRF token, sessions with IPs, session data. No cache keeps it.
+        group.AddEndpointFilter(static (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        });
         group.MapPost("/login", (Func<HttpContext, Task<IResult>>)handlers.LoginAsync).AllowAnonymous();
         group.MapPost("/refresh", (Func<HttpContext, Task<IResult>>)handlers.RefreshAsync).AllowAnonymous();
 

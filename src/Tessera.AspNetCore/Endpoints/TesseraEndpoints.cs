@@ -16,7 +16,7 @@ namespace Tessera.AspNetCore;
 /// <summary>
 /// The handlers behind <c>MapTesseraEndpoints</c>, one method per route of the HTTP contract (API.md: Authentication
 /// and Session data). Every failure is a problem with a stable <c>error</c>; malformed input is 400
-/// <c>invalid_request</c>, never a 500; token responses are <c>Cache-Control: no-store</c>.
+/// <c>invalid_request</c>, never a 500; every response is <c>Cache-Control: no-store</c> (set for the whole group).
 /// </summary>
 internal sealed class TesseraEndpoints(string prefix)
 {
