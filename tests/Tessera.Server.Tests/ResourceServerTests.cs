@@ -37,6 +37,10 @@ public sealed class ResourceServerTests
         long refreshLifetime = refreshInfo.GetProperty("exp").GetInt64() - refreshInfo.GetProperty("iat").GetInt64();
         Assert.InRange(refreshLifetime, login.GetProperty("refresh_expires_in").GetInt64() - 1, login.GetProperty("refresh_expires_in").GetInt64() + 1); // the refresh window, not the session's idle expiry
 
+        // A wrong hint only orders the search (RFC 7662 §2.1): both tokens are still found.
+        Assert.Equal("access_token", (await IntrospectAsync(client, access, "orders-api", ClientSecret, hint: "refresh_token")).GetProperty("token_type").GetString());
+        Assert.Equal("refresh_token", (await IntrospectAsync(client, refresh, "orders-api", ClientSecret, hint: "access_token")).GetProperty("token_type").GetString());
+
         JsonElement garbage = await IntrospectAsync(client, "garbage", "orders-api", ClientSecret);
         Assert.Equal("{\"active\":false}", garbage.GetRawText());
 
@@ -116,6 +120,34 @@ public sealed class ResourceServerTests
         Assert.DoesNotContain(ServerProcess.AdminPassword, text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task IntrospectAndRevoke_BodiesThatAreNotASmallUrlEncodedForm_400NotA500()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(environment: Client);
+        using HttpClient client = server.Client();
+        string access = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+        var bodies = new Func<HttpContent>[]
+        {
+            () => new StringContent("token=" + access, Encoding.UTF8, "multipart/form-data"), // no boundary
+            () => new StringContent("{\"token\":\"" + access + "\"}", Encoding.UTF8, "application/json"),
+            () => new ChunkedForm("token=" + new string('a', 64 * 1024)), // no Content-Length, past the limit
+        };
+
+        foreach (string path in new[] { "/auth/introspect", "/auth/revoke" })
+        {
+            foreach (Func<HttpContent> body in bodies)
+            {
+                HttpRequestMessage request = Form(path, access, "orders-api", ClientSecret);
+                request.Content = body();
+                HttpResponseMessage response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                Assert.Equal("invalid_request", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+            }
+        }
+
+        Assert.True((await IntrospectAsync(client, access, "orders-api", ClientSecret)).GetProperty("active").GetBoolean()); // nothing was revoked
+    }
+
     private static async Task<JsonElement> IntrospectAsync(HttpClient client, string token, string id, string secret, string? hint = null)
     {
         HttpResponseMessage response = await client.SendAsync(Form("/auth/introspect", token, id, secret, hint));
@@ -135,5 +167,25 @@ public sealed class ResourceServerTests
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(id + ":" + secret)));
         return request;
+    }
+}
+
+/// <summary>A URL-encoded form sent without Content-Length (chunked), as a client streaming its body would.</summary>
+internal sealed class ChunkedForm : HttpContent
+{
+    private readonly byte[] _body;
+
+    public ChunkedForm(string body)
+    {
+        _body = Encoding.UTF8.GetBytes(body);
+        Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_body).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false; // so the request is chunked
     }
 }

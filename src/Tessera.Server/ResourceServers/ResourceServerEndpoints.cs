@@ -21,6 +21,8 @@ namespace Tessera.Server.ResourceServers;
 /// </remarks>
 internal static class ResourceServerEndpoints
 {
+    private const int MaxFormBytes = 16 * 1024;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/auth/introspect", async (HttpContext context, SessionTokenService tokens, IConfiguration configuration, TimeProvider timeProvider) =>
@@ -33,28 +35,18 @@ internal static class ResourceServerEndpoints
             (string? token, string? hint) = await ReadFormAsync(context);
             if (token is null)
             {
-                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The body must be a URL-encoded form (at most 16 KiB) carrying token.");
             }
 
             context.Response.Headers.CacheControl = "no-store";
-            if (hint != "refresh_token")
+            // The hint only orders the search: a wrong one must not hide an active token (RFC 7662 §2.1).
+            bool refreshFirst = hint == "refresh_token";
+            IResult? answer = refreshFirst
+                ? await RefreshAnswerAsync(token, tokens, timeProvider) ?? await AccessAnswerAsync(token, tokens)
+                : await AccessAnswerAsync(token, tokens) ?? await RefreshAnswerAsync(token, tokens, timeProvider);
+            if (answer is not null)
             {
-                AuthenticationResult access = await tokens.AuthenticateAsync(token, CancellationToken.None);
-                if (access.Succeeded)
-                {
-                    Jwt.JwtClaims claims = access.Claims!;
-                    return Results.Json(new IntrospectionResponse(true, "access_token", access.UserId, access.SessionId,
-                        claims.TryGetString("name", out string? name) ? name : null, claims.Issuer, claims.Audiences is [string audience, ..] ? audience : null,
-                        claims.ExpiresAt?.ToUnixTimeSeconds(), claims.IssuedAt?.ToUnixTimeSeconds(), claims.TryGetStringArray("roles", out string[]? roles) ? roles : null),
-                        ResourceServerJson.Default.IntrospectionResponse);
-                }
-            }
-
-            if (await tokens.FindRefreshSessionAsync(token, context.RequestAborted) is { } session
-                && tokens.RefreshTokenExpiresAt(session) is var expires && expires > timeProvider.GetUtcNow())
-            {
-                return Results.Json(new IntrospectionResponse(true, "refresh_token", session.UserId, session.Id, null, null, null,
-                    expires.ToUnixTimeSeconds(), session.RefreshIssuedAt.ToUnixTimeSeconds(), null), ResourceServerJson.Default.IntrospectionResponse);
+                return answer;
             }
 
             return Results.Json(IntrospectionResponse.Inactive, ResourceServerJson.Default.IntrospectionResponse);
@@ -70,7 +62,7 @@ internal static class ResourceServerEndpoints
             (string? token, _) = await ReadFormAsync(context);
             if (token is null)
             {
-                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The form must carry token.");
+                return TesseraProblems.Result(StatusCodes.Status400BadRequest, "invalid_request", "The body must be a URL-encoded form (at most 16 KiB) carrying token.");
             }
 
             // Not RequestAborted: a revocation asked for runs to the end even if the caller stops waiting for it.
@@ -87,14 +79,64 @@ internal static class ResourceServerEndpoints
         });
     }
 
+    /// <summary>The answer for a live access token of a live session, or null.</summary>
+    private static async Task<IResult?> AccessAnswerAsync(string token, SessionTokenService tokens)
+    {
+        AuthenticationResult access = await tokens.AuthenticateAsync(token, CancellationToken.None);
+        if (!access.Succeeded)
+        {
+            return null;
+        }
+
+        Jwt.JwtClaims claims = access.Claims!;
+        return Results.Json(new IntrospectionResponse(true, "access_token", access.UserId, access.SessionId,
+            claims.TryGetString("name", out string? name) ? name : null, claims.Issuer, claims.Audiences is [string audience, ..] ? audience : null,
+            claims.ExpiresAt?.ToUnixTimeSeconds(), claims.IssuedAt?.ToUnixTimeSeconds(), claims.TryGetStringArray("roles", out string[]? roles) ? roles : null),
+            ResourceServerJson.Default.IntrospectionResponse);
+    }
+
+    /// <summary>The answer for a session's current refresh token within its window, or null.</summary>
+    private static async Task<IResult?> RefreshAnswerAsync(string token, SessionTokenService tokens, TimeProvider timeProvider)
+    {
+        if (await tokens.FindRefreshSessionAsync(token, CancellationToken.None) is not { } session
+            || tokens.RefreshTokenExpiresAt(session) is var expires && expires <= timeProvider.GetUtcNow())
+        {
+            return null;
+        }
+
+        return Results.Json(new IntrospectionResponse(true, "refresh_token", session.UserId, session.Id, null, null, null,
+            expires.ToUnixTimeSeconds(), session.RefreshIssuedAt.ToUnixTimeSeconds(), null), ResourceServerJson.Default.IntrospectionResponse);
+    }
+
+    /// <summary>
+    /// The form's token and hint; a null token for anything but a URL-encoded form of at most <see cref="MaxFormBytes"/>
+    /// (the caller answers 400). Multipart, a chunked body past the limit or a malformed one are refused, not a 500.
+    /// </summary>
     private static async Task<(string? Token, string? Hint)> ReadFormAsync(HttpContext context)
     {
-        if (!context.Request.HasFormContentType || context.Request.ContentLength > 16 * 1024)
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out MediaTypeHeaderValue? type)
+            || !string.Equals(type.MediaType, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || context.Request.ContentLength > MaxFormBytes)
         {
             return (null, null);
         }
 
-        IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
+        // Content-Length may be absent (chunked): the server's own limit then stops the read at the same size.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxFormBytes;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return (null, null);
+        }
+
         string? token = form["token"];
         return (string.IsNullOrEmpty(token) ? null : token, form["token_type_hint"]);
     }
