@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +20,33 @@ internal sealed class LoginThrottle : IDisposable
         TesseraLoginLimitOptions limits = options.Value.LoginLimits;
         _perClient = Create(limits.PerClient, limits.Window);
         _perUser = Create(limits.PerUser, limits.Window);
+    }
+
+    /// <summary>
+    /// The per-client key of an address: IPv4 as it is (an IPv4-mapped IPv6 address as its IPv4 form), IPv6 by its /64
+    /// network, since one client commonly holds a whole /64 and could otherwise take a fresh key per attempt.
+    /// </summary>
+    public static string ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
     }
 
     /// <summary>Takes one attempt for the client and the user name; null when allowed, else the wait before retrying.</summary>

@@ -55,7 +55,7 @@ internal sealed class TesseraEndpoints(string prefix)
         }
 
         IServiceProvider services = context.RequestServices;
-        string client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        string client = LoginThrottle.ClientKey(context.Connection.RemoteIpAddress);
         if (services.GetRequiredService<LoginThrottle>().TryAcquire(client, userName) is { } wait)
         {
             Log.LoginThrottled(Logger(context), client);
