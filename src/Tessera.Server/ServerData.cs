@@ -89,8 +89,17 @@ internal sealed class ServerData : IAsyncDisposable
 
         string name = Environment.GetEnvironmentVariable("TESSERA_ADMIN_USER") is { Length: > 0 } configured ? configured : DefaultAdminUser;
         string? given = Environment.GetEnvironmentVariable("TESSERA_ADMIN_PASSWORD");
+        if (!string.IsNullOrEmpty(given) && given.Length is < 8 or > 1024)
+        {
+            // The same rule as the admin API and the CLI: a start-up must not create an admin they would refuse.
+            throw new InvalidOperationException("TESSERA_ADMIN_PASSWORD must be 8 to 1024 characters.");
+        }
+
         string password = string.IsNullOrEmpty(given) ? System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18)) : given;
-        await Users.AddAsync(name, hasher.Hash(password), ["admin"], cancellationToken).ConfigureAwait(false);
-        return (name, string.IsNullOrEmpty(given) ? password : null);
+        // Null when another node starting at the same time created the user first: then this node made nobody, and
+        // must not print a password that does not work.
+        return await Users.AddAsync(name, hasher.Hash(password), ["admin"], cancellationToken).ConfigureAwait(false) is null
+            ? null
+            : (name, string.IsNullOrEmpty(given) ? password : null);
     }
 }

@@ -147,6 +147,20 @@ public sealed class ServerEndToEndTests
     }
 
     [Fact]
+    public async Task FirstStart_AdminPasswordTooShort_RefusesToStartAndSaysWhy()
+    {
+        string data = ServerProcess.NewDataFolder();
+
+        InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ServerProcess.StartAsync(data, new Dictionary<string, string?> { ["TESSERA_ADMIN_PASSWORD"] = "short" }));
+
+        Assert.Contains("TESSERA_ADMIN_PASSWORD must be 8 to 1024 characters", refused.Message, StringComparison.Ordinal);
+        (int listed, string users) = await ServerProcess.CliAsync(data, null, "user", "list");
+        Assert.Equal(0, listed);
+        Assert.DoesNotContain("admin", users, StringComparison.Ordinal); // no admin the API would refuse
+    }
+
+    [Fact]
     public async Task Cli_UserAddDisableAndKeys_SeenByTheServer()
     {
         string data = ServerProcess.NewDataFolder();
