@@ -115,12 +115,19 @@ internal sealed class FileSigningKeyStore : ISigningKeyStore
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var writer = new StreamWriter(temporary, System.Text.Encoding.UTF8, options))
+        using (var stream = new FileStream(temporary, options))
         {
-            writer.Write(key.PrivateJwk);
+            using (var writer = new StreamWriter(stream, System.Text.Encoding.UTF8, bufferSize: -1, leaveOpen: true))
+            {
+                writer.Write(key.PrivateJwk);
+            }
+
+            // On disk before the rename makes it visible: after a power loss the key is whole or absent, never an
+            // empty file that stops the server from starting.
+            stream.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, Path.Combine(Folder, name)); 
+        File.Move(temporary, Path.Combine(Folder, name));
         return true;
     }
 
