@@ -227,6 +227,27 @@ public sealed class ServerEndToEndTests
     }
 
     [Fact]
+    public async Task PasswordChange_GuessingTheCurrentPassword_LimitedLikeLogin()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using HttpClient client = server.Client();
+        string admin = (await ServerProcess.LoginAsync(client, "admin", ServerProcess.AdminPassword)).GetProperty("access_token").GetString()!;
+        await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/admin/api/users", admin, new { username = "gus", password = "gus-password" }));
+        string stolen = (await ServerProcess.LoginAsync(client, "gus", "gus-password")).GetProperty("access_token").GetString()!;
+
+        for (int guess = 0; guess < 5; guess++) // login's default: 5 attempts per user per minute
+        {
+            HttpResponseMessage wrong = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/password", stolen, new { current_password = "guess-" + guess, new_password = "taken-over" }));
+            Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        }
+
+        HttpResponseMessage limited = await client.SendAsync(ServerProcess.Request(HttpMethod.Post, "/auth/password", stolen, new { current_password = "gus-password", new_password = "taken-over" }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        await ServerProcess.LoginAsync(client, "gus", "gus-password"); // unchanged; login has its own count
+    }
+
+    [Fact]
     public async Task PasswordChange_EndsOtherSessionsKeepsThisOne_AndTheNewPasswordWorks()
     {
         await using ServerProcess server = await ServerProcess.StartAsync();

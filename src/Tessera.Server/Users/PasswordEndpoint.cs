@@ -14,7 +14,7 @@ namespace Tessera.Server.Users;
 internal static class PasswordEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/auth/password", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, CancellationToken ct) =>
+        app.MapPost("/auth/password", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, PasswordAttemptLimiter limiter, CancellationToken ct) =>
         {
             ChangePasswordRequest? request;
             try
@@ -33,6 +33,12 @@ internal static class PasswordEndpoint
 
             var feature = context.GetTesseraFeature()!;
             string userId = feature.Session.UserId;
+            if (limiter.TryAcquire(userId) is { } wait)
+            {
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TesseraProblems.Result(StatusCodes.Status429TooManyRequests, "too_many_requests", "Too many password attempts; retry later.");
+            }
+
             string? stored = await users.PasswordHashAsync(userId, ct);
             if (stored is null || hasher.Verify(stored, current) == PasswordVerification.Failed)
             {
