@@ -54,7 +54,7 @@ public sealed class ServerRedisTests
     }
 
     [Fact]
-    public async Task CliUserDisable_WithSessionsInRedis_EndsTheirLiveSessionsOnTheRunningServer()
+    public async Task CliUserDisableAndPasswd_WithSessionsInRedis_EndTheirLiveSessionsOnTheRunningServer()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
         var environment = new Dictionary<string, string?>
@@ -86,6 +86,15 @@ public sealed class ServerRedisTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/auth/login", new { username = "erin", password = "erin-password" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", admin))).StatusCode);
+
+        // A password reset from the CLI ends the user's sessions too: an intruder who knew the old one is out.
+        Assert.Equal(0, (await ServerProcess.CliWithEnvironmentAsync(data, environment, "finn-password", "user", "add", "finn")).ExitCode);
+        string finn = (await ServerProcess.LoginAsync(http, "finn", "finn-password")).GetProperty("access_token").GetString()!;
+        (exitCode, output) = await ServerProcess.CliWithEnvironmentAsync(data, environment, "finn-new-password", "user", "passwd", "finn");
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("password changed for finn and ended 1 live session(s)", output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(ServerProcess.Request(HttpMethod.Get, "/auth/me", finn))).StatusCode);
+        await ServerProcess.LoginAsync(http, "finn", "finn-new-password");
 
         // Redis unreachable: the user is still disabled, and the CLI says the sessions were not ended (exit 1).
         var unreachable = new Dictionary<string, string?>(environment) { ["Tessera__Redis"] = "127.0.0.1:1,connectTimeout=500,connectRetry=0" };

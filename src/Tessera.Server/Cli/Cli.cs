@@ -106,7 +106,7 @@ internal static class Cli
                     return 1;
                 }
 
-                return await EndSessionsAsync(configuration, disabled, output, error, ct);
+                return await EndSessionsAsync(configuration, disabled, $"disabled {name}", output, error, ct);
 
             case ["user", "passwd", string name]:
             {
@@ -115,14 +115,15 @@ internal static class Cli
                     return 2;
                 }
 
-                if (!await data.Users.SetPasswordHashAsync(name, hasher.Hash(password), ct))
+                if (!await data.Users.SetPasswordHashAsync(name, hasher.Hash(password), ct) || await data.Users.FindAsync(name, ct) is not { } changed)
                 {
                     error.WriteLine($"No user named '{name}'.");
                     return 1;
                 }
 
-                output.WriteLine($"password changed for {name}");
-                return 0;
+                // As the password endpoint does: whoever signed in with the old password is out (an admin resetting a
+                // compromised account must not leave the intruder signed in).
+                return await EndSessionsAsync(configuration, changed, $"password changed for {name}", output, error, ct);
             }
 
             case ["keys", "list"]:
@@ -231,24 +232,25 @@ internal static class Cli
     /// Ends a just-disabled user's live sessions where the CLI can reach them (sessions in Redis: every node refuses
     /// their tokens at the next request); with the in-memory store it says how to end them instead.
     /// </summary>
-    private static async Task<int> EndSessionsAsync(IConfiguration configuration, UserRecord user, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>Ends every live session of <paramref name="user"/> after <paramref name="done"/> (what the command changed, for its output).</summary>
+    private static async Task<int> EndSessionsAsync(IConfiguration configuration, UserRecord user, string done, TextWriter output, TextWriter error, CancellationToken ct)
     {
         try
         {
             await using RedisSessionStore? sessions = await SessionStoreSetup.ConnectSharedStoreAsync(configuration);
             if (sessions is null)
             {
-                output.WriteLine($"disabled {user.UserName} (sign-ins are refused now; the sessions live in each server's memory: end them with DELETE /admin/api/users/{user.UserName}/sessions)");
+                output.WriteLine($"{done} (the sessions live in each server's memory: end them with DELETE /admin/api/users/{user.UserName}/sessions)");
                 return 0;
             }
 
             IReadOnlyList<string> ended = await sessions.RemoveUserSessionsAsync(user.Id, exceptSessionId: null, ct);
-            output.WriteLine($"disabled {user.UserName} and ended {ended.Count} live session(s)");
+            output.WriteLine($"{done} and ended {ended.Count} live session(s)");
             return 0;
         }
         catch (Exception e) when (SessionStoreSetup.IsStoreUnavailable(e))
         {
-            error.WriteLine($"disabled {user.UserName}, but Redis could not be reached to end their live sessions ({e.Message}); end them with DELETE /admin/api/users/{user.UserName}/sessions, or run this again.");
+            error.WriteLine($"{done}, but Redis could not be reached to end their live sessions ({e.Message}); end them with DELETE /admin/api/users/{user.UserName}/sessions, or run this again.");
             return 1;
         }
     }
