@@ -34,7 +34,6 @@ await using ServerData data = await ServerData.OpenAsync(builder.Configuration, 
 var hasher = new IdentityPasswordHasher();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IUserDatabase>(data.Users); // the admin and password endpoints take it as a parameter
-builder.Services.AddSingleton<PasswordAttemptLimiter>();
 // Tessera:HmacSecret (single-service setups: the same service issues and checks tokens) signs instead of the key
 // store's keys; JWKS then publishes nothing a resource server could verify with, and there is no key ring.
 bool hmac = !string.IsNullOrEmpty(builder.Configuration["Tessera:HmacSecret"]);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
@@ -14,13 +15,18 @@ internal sealed class LoginThrottle : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _perClient;
     private readonly PartitionedRateLimiter<string>? _perUser;
+    private readonly PartitionedRateLimiter<string>? _passwordChecks;
 
     public LoginThrottle(IOptions<TesseraOptions> options)
     {
         TesseraLoginLimitOptions limits = options.Value.LoginLimits;
         _perClient = Create(limits.PerClient, limits.Window);
         _perUser = Create(limits.PerUser, limits.Window);
+        _passwordChecks = Create(limits.PerUser, limits.Window);
     }
+
+    /// <summary>The <c>Retry-After</c> value (whole seconds, at least 1) for a wait this returned.</summary>
+    public static string RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The per-client key of an address: IPv4 as it is (an IPv4-mapped IPv6 address as its IPv4 form), IPv6 by its /64
@@ -56,10 +62,18 @@ internal sealed class LoginThrottle : IDisposable
         return wait ?? Take(_perUser, userName.ToUpperInvariant());
     }
 
+    /// <summary>
+    /// Takes one attempt at checking a signed-in user's current password (a password change), with the per-user limit
+    /// and its own count: otherwise a stolen access token could guess the password as fast as the server answers.
+    /// Null when allowed, else the wait before retrying.
+    /// </summary>
+    public TimeSpan? TryAcquirePasswordCheck(string userId) => Take(_passwordChecks, userId);
+
     public void Dispose()
     {
         _perClient?.Dispose();
         _perUser?.Dispose();
+        _passwordChecks?.Dispose();
     }
 
     private static TimeSpan? Take(PartitionedRateLimiter<string>? limiter, string key)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -59,7 +58,7 @@ internal sealed class TesseraEndpoints(string prefix)
         if (services.GetRequiredService<LoginThrottle>().TryAcquire(client, userName) is { } wait)
         {
             Log.LoginThrottled(Logger(context), client);
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = LoginThrottle.RetryAfterSeconds(wait);
             return TesseraProblems.Result(StatusCodes.Status429TooManyRequests, "too_many_requests", "Too many login attempts; retry later.");
         }
 

@@ -229,10 +229,10 @@ internal static class Cli
     }
 
     /// <summary>
-    /// Ends a just-disabled user's live sessions where the CLI can reach them (sessions in Redis: every node refuses
-    /// their tokens at the next request); with the in-memory store it says how to end them instead.
+    /// Ends the live sessions of a user just disabled or given a new password, where the CLI can reach them (sessions in
+    /// Redis: every node refuses their tokens at the next request); with the in-memory store it says how to end them
+    /// instead. <paramref name="done"/> is what the command changed, for its output.
     /// </summary>
-    /// <summary>Ends every live session of <paramref name="user"/> after <paramref name="done"/> (what the command changed, for its output).</summary>
     private static async Task<int> EndSessionsAsync(IConfiguration configuration, UserRecord user, string done, TextWriter output, TextWriter error, CancellationToken ct)
     {
         try

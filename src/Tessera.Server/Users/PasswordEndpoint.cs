@@ -14,7 +14,7 @@ namespace Tessera.Server.Users;
 internal static class PasswordEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/auth/password", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, PasswordAttemptLimiter limiter, CancellationToken ct) =>
+        app.MapPost("/auth/password", async (HttpContext context, IUserDatabase users, IPasswordHasher hasher, SessionTokenService tokens, LoginThrottle throttle, CancellationToken ct) =>
         {
             ChangePasswordRequest? request;
             try
@@ -33,9 +33,9 @@ internal static class PasswordEndpoint
 
             var feature = context.GetTesseraFeature()!;
             string userId = feature.Session.UserId;
-            if (limiter.TryAcquire(userId) is { } wait)
+            if (throttle.TryAcquirePasswordCheck(userId) is { } wait)
             {
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = LoginThrottle.RetryAfterSeconds(wait);
                 return TesseraProblems.Result(StatusCodes.Status429TooManyRequests, "too_many_requests", "Too many password attempts; retry later.");
             }
 
